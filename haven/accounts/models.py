@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """An organisation that documents or assists: the owner of its lists and records."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} / {self.name_ko}" if self.name_ko else self.name_en
+
+
+class Compartment(models.Model):
+    """A need-to-know partition (a project or team). Every record lies in exactly one compartment."""
+
+    code = models.SlugField(max_length=48, unique=True)
+    name = models.CharField(max_length=200)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="compartments")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    preferred_language = models.CharField(
+        max_length=8, choices=[("en", "English"), ("ko", "한국어")], default="en"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )

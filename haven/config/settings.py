@@ -1,0 +1,181 @@
+"""Haven's one settings module. Everything that varies between installations comes from the environment.
+
+Modes (``HAVEN_MODE``):
+- ``production`` (default): every secret must be given; a missing one stops Haven at start.
+- ``demo``: ``haven demo`` sets this; secrets are generated once into ``$HAVEN_HOME/keys``.
+- ``test``: the test settings set this; secrets are generated per test run.
+
+Fail closed: DEBUG is off unless ``HAVEN_DEBUG`` is set, and it may never be on in production.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from haven.config.env import envbool, envint, envsecret, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+HAVEN_MODE = envstr("HAVEN_MODE", "production")
+if HAVEN_MODE not in {"production", "demo", "test"}:
+    raise ImproperlyConfigured(f"HAVEN_MODE must be production, demo or test, not {HAVEN_MODE!r}")
+
+# The instance directory: database (SQLite), keys, evidence files, logs.
+HAVEN_HOME = Path(envstr("HAVEN_HOME", "var")).resolve()
+HAVEN_KEYS_DIR = HAVEN_HOME / "keys"
+HAVEN_FILES_DIR = HAVEN_HOME / "files"
+HAVEN_LOG_DIR = HAVEN_HOME / "logs"
+
+
+def _instance_secret(name: str, filename: str, nbytes: int = 32) -> str:
+    """Return a mandatory secret; outside production, create it once in the instance's key directory."""
+    value = envsecret(name)
+    if value:
+        return value
+    if HAVEN_MODE == "production":
+        raise ImproperlyConfigured(
+            f"{name} is not set. Give it in the environment or as a file named by {name}_FILE "
+            f"(see README, 'Running in production')."
+        )
+    path = HAVEN_KEYS_DIR / filename
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    HAVEN_KEYS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(nbytes)
+    path.touch(mode=0o600)
+    path.write_text(value, encoding="utf-8")
+    return value
+
+
+DEBUG = envbool("HAVEN_DEBUG", False)
+if DEBUG and HAVEN_MODE == "production":
+    raise ImproperlyConfigured("HAVEN_DEBUG may not be on in production mode: it would show data in error pages.")
+
+SECRET_KEY = _instance_secret("HAVEN_SECRET_KEY", "django_secret_key", 50)
+
+# The master key (key-encryption key) that wraps the data keys stored in the database. It never lives in
+# the database, so a copy of the database alone reveals nothing (see haven.crypto).
+HAVEN_MASTER_KEY = _instance_secret("HAVEN_MASTER_KEY", "master.key", 32)
+
+ALLOWED_HOSTS = [h.strip() for h in envstr("HAVEN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "haven.accounts",
+    "haven.crypto",
+    "haven.vocab",
+    "haven.places",
+    "haven.records",
+    "haven.audit",
+    "haven.backup",
+    "haven.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "haven.config.urls"
+WSGI_APPLICATION = "haven.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is the embedded default; DATABASE_URL (postgres://...) selects PostgreSQL through psycopg 3.
+_database_url = envstr("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=envint("HAVEN_DB_CONN_MAX_AGE", 60))}
+else:
+    HAVEN_HOME.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": HAVEN_HOME / "haven.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at the start of a
+                # transaction so two writers queue instead of failing half-way with "database is locked".
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Hangul and Han trigram search needs a UTF-8 ctype (pg_trgm ignores them under LC_CTYPE=C), so the test
+    # database is copied from a template that has one; .ci/run creates it.
+    DATABASES["default"]["TEST"] = {
+        "TEMPLATE": envstr("HAVEN_PG_TEST_TEMPLATE", "template0"),
+        "CHARSET": "UTF8",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HAVEN_HOME / "static"
+
+# Security headers. Nothing is loaded from another host; cookies are not readable by scripts.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_SECURE = envbool("HAVEN_SECURE_COOKIES", HAVEN_MODE == "production")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("HAVEN_LOG_LEVEL", "WARNING")},
+}
