@@ -29,12 +29,14 @@ def _python() -> Path:
 
 
 def _install(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit(f"Haven needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not _python().exists():
         print(f"Creating a virtual environment in {VENV} …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    inputs = (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes() + extras.encode()
+    inputs = (
+        (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes() + extras.encode()
+    )
     stamp = VENV / f".haven-installed-{extras or 'base'}"
     digest = hashlib.sha256(inputs).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:

@@ -33,10 +33,49 @@ class Compartment(models.Model):
         return self.name
 
 
+class Role(models.TextChoices):
+    """What a user does. What each role may do is decided in haven.accounts.policy, nowhere else."""
+
+    ADMINISTRATOR = "administrator", _("Administrator")
+    DOCUMENTER = "documenter", _("Documenter")
+    CASE_WORKER = "case_worker", _("Case worker")
+    ANALYST = "analyst", _("Analyst")
+    AUDITOR = "auditor", _("Auditor")
+    VIEWER = "viewer", _("Viewer")
+
+
 class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
     preferred_language = models.CharField(
         max_length=8, choices=[("en", "English"), ("ko", "한국어")], default="en"
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
+    compartments = models.ManyToManyField(
+        Compartment,
+        through="CompartmentGrant",
+        through_fields=("user", "compartment"),
+        related_name="members",
+        blank=True,
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid")
+        ]
+
+
+class CompartmentGrant(models.Model):
+    """Need-to-know: a user sees the records of a compartment only while holding a grant for it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    compartment = models.ForeignKey(Compartment, on_delete=models.PROTECT, related_name="grants")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "compartment"], name="grant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.compartment}"

@@ -54,7 +54,9 @@ def _instance_secret(name: str, filename: str, nbytes: int = 32) -> str:
 
 DEBUG = envbool("HAVEN_DEBUG", False)
 if DEBUG and HAVEN_MODE == "production":
-    raise ImproperlyConfigured("HAVEN_DEBUG may not be on in production mode: it would show data in error pages.")
+    raise ImproperlyConfigured(
+        "HAVEN_DEBUG may not be on in production mode: it would show data in error pages."
+    )
 
 SECRET_KEY = _instance_secret("HAVEN_SECRET_KEY", "django_secret_key", 50)
 
@@ -62,7 +64,9 @@ SECRET_KEY = _instance_secret("HAVEN_SECRET_KEY", "django_secret_key", 50)
 # the database, so a copy of the database alone reveals nothing (see haven.crypto).
 HAVEN_MASTER_KEY = _instance_secret("HAVEN_MASTER_KEY", "master.key", 32)
 
-ALLOWED_HOSTS = [h.strip() for h in envstr("HAVEN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in envstr("HAVEN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +75,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "axes",
     "haven.accounts",
     "haven.crypto",
     "haven.vocab",
@@ -83,13 +93,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "haven.accounts.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "haven.accounts.middleware.SessionTimeoutMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Deny by default: every page needs a logged-in user unless marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "haven.accounts.middleware.RequireTwoFactorMiddleware",
+    "haven.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "haven.config.urls"
@@ -106,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "haven.accounts.context_processors.capabilities",
             ],
         },
     },
@@ -114,7 +135,9 @@ TEMPLATES = [
 # SQLite is the embedded default; DATABASE_URL (postgres://...) selects PostgreSQL through psycopg 3.
 _database_url = envstr("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=envint("HAVEN_DB_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=envint("HAVEN_DB_CONN_MAX_AGE", 60))
+    }
 else:
     HAVEN_HOME.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -140,6 +163,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# ---- Accounts: django-allauth (login, TOTP two-factor, recovery codes, re-authentication, sessions) -------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out logins before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "haven.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False  # e-mail is not an authentication factor here
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = envint("HAVEN_SUDO_SECONDS", 300)
+ACCOUNT_PREVENT_ENUMERATION = True
+MFA_ADAPTER = "haven.accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Haven"
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_TRUST_ENABLED = False
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# Lockout after repeated failures, per user name and address, so an attacker cannot lock staff out from elsewhere.
+AXES_FAILURE_LIMIT = envint("HAVEN_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = envint("HAVEN_LOCKOUT_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "haven.accounts.lockout.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions end after HAVEN_IDLE_MINUTES without a request, and HAVEN_SESSION_HOURS after login whatever happens.
+SESSION_COOKIE_AGE = envint("HAVEN_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+HAVEN_SESSION_ABSOLUTE_SECONDS = envint("HAVEN_SESSION_HOURS", 12) * 3600
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -172,6 +233,25 @@ SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = envbool("HAVEN_SECURE_COOKIES", HAVEN_MODE == "production")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Content-Security-Policy: nothing from another host, no inline script, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Error reports never carry request data or local variables: they could hold identifying values.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "haven.accounts.logging.RedactingExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

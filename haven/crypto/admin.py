@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from haven.accounts.admin_policy import PolicyAdmin
+from haven.accounts.policy import Capability
 from haven.crypto.models import DataKey
 
 
 @admin.register(DataKey)
-class DataKeyAdmin(admin.ModelAdmin):
+class DataKeyAdmin(PolicyAdmin):
+    view_capability = Capability.MANAGE_KEYS
+    change_capability = None
+
     list_display = ("kid", "purpose", "active", "created_at", "retired_at")
     exclude = ("wrapped",)
     readonly_fields = ("kid", "purpose", "active", "created_at", "retired_at")

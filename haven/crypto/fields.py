@@ -32,5 +32,7 @@ class EncryptedTextField(models.TextField):
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name != "isnull":
-            raise TypeError(f"{self.model.__name__}.{self.name} is encrypted: look it up through its blind index")
+            raise TypeError(
+                f"{self.model.__name__}.{self.name} is encrypted: look it up through its blind index"
+            )
         return super().get_lookup(lookup_name)

@@ -42,14 +42,13 @@ def _master_key() -> bytes:
 
 
 def derived_key(purpose: str) -> bytes:
-    """Return a 256-bit key for ``purpose`` (e.g. "audit-chain"), derived from the master key.
+    """Return the long-lived secret key for ``purpose`` (e.g. "audit-chain"), creating it on first use.
 
-    For secrets that must be out of reach of anyone holding only the database (the audit chain's HMAC key,
-    for one) but need no rotation of their own: they change when the master key does.
+    Such keys (the audit chain's HMAC key, for one) are stored wrapped under the master key like data keys,
+    so they are out of reach of anyone holding only the database, and survive a change of master key (which
+    re-wraps them); unlike data keys they are never rotated, because old entries must stay verifiable.
     """
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"haven-derived-key", info=purpose.encode()).derive(
-        _master_key()
-    )
+    return _load(active_kid(purpose))
 
 
 def _wrap_aad(kid: str, purpose: str) -> bytes:
@@ -65,7 +64,9 @@ def wrap_key(raw: bytes, kid: str, purpose: str, master: bytes | None = None) ->
 def unwrap_key(wrapped: str, kid: str, purpose: str, master: bytes | None = None) -> bytes:
     blob = base64.b64decode(wrapped)
     try:
-        return AESGCM(master or _master_key()).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _wrap_aad(kid, purpose))
+        return AESGCM(master or _master_key()).decrypt(
+            blob[:NONCE_BYTES], blob[NONCE_BYTES:], _wrap_aad(kid, purpose)
+        )
     except InvalidTag:
         raise DecryptionError(
             f"data key {kid} cannot be unwrapped: the master key (HAVEN_MASTER_KEY) is not the one it was made with"
@@ -86,7 +87,7 @@ def create_key(purpose: str) -> str:
 
     with transaction.atomic():
         DataKey.objects.filter(purpose=purpose, active=True).update(active=False, retired_at=timezone.now())
-        kid = f"{purpose[0]}{os.urandom(4).hex()}"
+        kid = f"{purpose[0]}{os.urandom(6).hex()}"
         DataKey.objects.create(kid=kid, purpose=purpose, wrapped=wrap_key(os.urandom(32), kid, purpose))
     clear_cache()
     return kid

@@ -6,6 +6,7 @@ from django.db import models
 class KeyPurpose(models.TextChoices):
     DATA = "data", "Data encryption (AES-256-GCM)"
     INDEX = "index", "Blind index (HMAC-SHA256)"
+    AUDIT_CHAIN = "audit-chain", "Audit chain (HMAC-SHA256)"
 
 
 class DataKey(models.Model):
@@ -16,7 +17,7 @@ class DataKey(models.Model):
     """
 
     kid = models.CharField(max_length=16, unique=True)
-    purpose = models.CharField(max_length=8, choices=KeyPurpose.choices)
+    purpose = models.CharField(max_length=16, choices=KeyPurpose.choices)
     wrapped = models.TextField(help_text="The key, encrypted under the master key (base64).")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,9 +21,13 @@ from datetime import date
 from django.db import transaction
 
 from haven.accounts.models import Compartment, Organisation
-from haven.analytics.korean import romanize_name, to_north_orthography
-from haven.analytics.korean.given_names import GIVEN_NAME_SYLLABLES
-from haven.analytics.korean.surnames import SURNAMES
+from haven.analytics.korean import (
+    SURNAMES,
+    romanize_name,
+    romanize_surname,
+    sample_given_name,
+    to_north_orthography,
+)
 from haven.lib.dates import ImpreciseDate
 from haven.places.models import Location
 from haven.records.models import (
@@ -49,28 +53,28 @@ CODES: dict[str, tuple[str, str]] = {
     "rape": ("act-types", "02011101"),
     "forced_labour": ("act-types", "30010201"),
     "refoulement": ("act-types", "380101"),
-    "forced_repatriation": ("act-types", "92"),
+    "forced_repatriation": ("act-types", "9201"),
     "trafficking_marriage": ("act-types", "9101"),
     "trafficking_sexual": ("act-types", "9102"),
     "forced_abortion": ("act-types", "080103"),
     "death_in_detention": ("act-types", "01010601"),
     "interrogation_after_return": ("act-types", "9301"),
     "beating": ("methods", "0301"),
-    "electric_shock": ("methods", "0305"),
-    "forced_postures": ("methods", "0309"),
-    "food_deprivation": ("methods", "0311"),
-    "direct": ("involvement-degrees", "01"),
-    "suspected": ("involvement-degrees", "06"),
-    "victim_source": ("source-connections", "01"),
-    "interview": ("source-types", "01"),
+    "electric_shock": ("methods", "0308"),
+    "forced_postures": ("methods", "0311"),
+    "food_deprivation": ("methods", "031501"),
+    "direct": ("involvement-degrees", "0101"),
+    "suspected": ("involvement-degrees", "0106"),
+    "victim_source": ("source-connections", "0101"),
+    "interview": ("source-types", "091420051801"),
     "reliable": ("reliability", "02"),
-    "reliability_unknown": ("reliability", "06"),
+    "reliability_unknown": ("reliability", "99"),
     "ko": ("languages", "ko"),
     "individual": ("counting-units", "01"),
     "group": ("counting-units", "03"),
     "institution": ("counting-units", "03"),
-    "deny": ("attribution", "02"),
-    "consular": ("intervention-types", "01"),
+    "deny": ("attribution", "0102"),
+    "consular": ("intervention-types", "0196"),
     "prc_police": ("perpetrator-types", "9101"),
     "prc_border": ("perpetrator-types", "9102"),
     "dprk_mss": ("perpetrator-types", "9104"),
@@ -99,13 +103,42 @@ ORGS = (
 # Shares of origin by province, rounded from the Ministry of Unification's birthplace table (most arrivals
 # are from North Hamgyong and Ryanggang; see shared reference notes).
 PROVINCE_WEIGHTS = {
-    "KP-09": 0.60, "KP-10": 0.18, "KP-08": 0.08, "KP-03": 0.04, "KP-04": 0.02, "KP-07": 0.02,
-    "KP-02": 0.02, "KP-01": 0.02, "KP-06": 0.01, "KP-05": 0.01,
+    "KP-09": 0.60,
+    "KP-10": 0.18,
+    "KP-08": 0.08,
+    "KP-03": 0.04,
+    "KP-04": 0.02,
+    "KP-07": 0.02,
+    "KP-02": 0.02,
+    "KP-01": 0.02,
+    "KP-06": 0.01,
+    "KP-05": 0.01,
 }
 # Years of leaving, shaped like the arrivals series (rising to 2009, falling after 2011).
 EXIT_YEAR_WEIGHTS = {
-    1997: 1, 1998: 2, 1999: 3, 2000: 3, 2001: 4, 2002: 6, 2003: 7, 2004: 9, 2005: 8, 2006: 10, 2007: 12,
-    2008: 13, 2009: 13, 2010: 11, 2011: 11, 2012: 7, 2013: 7, 2014: 6, 2015: 5, 2016: 5, 2017: 4, 2018: 4, 2019: 3,
+    1997: 1,
+    1998: 2,
+    1999: 3,
+    2000: 3,
+    2001: 4,
+    2002: 6,
+    2003: 7,
+    2004: 9,
+    2005: 8,
+    2006: 10,
+    2007: 12,
+    2008: 13,
+    2009: 13,
+    2010: 11,
+    2011: 11,
+    2012: 7,
+    2013: 7,
+    2014: 6,
+    2015: 5,
+    2016: 5,
+    2017: 4,
+    2018: 4,
+    2019: 3,
 }
 FEMALE_SHARE = 0.78
 DUPLICATE_IN_LIST = 0.02
@@ -146,16 +179,30 @@ class Places:
     def load(cls) -> Places:
         provinces = {loc.code: loc for loc in Location.objects.filter(code__in=PROVINCE_WEIGHTS)}
         counties: dict[str, list[Location]] = {}
-        for loc in Location.objects.filter(path__startswith="/KP/", kind__in=["city", "county", "district"]).order_by("code"):
+        for loc in Location.objects.filter(
+            path__startswith="/KP/", kind__in=["city", "county", "district"]
+        ).order_by("code"):
             counties.setdefault(loc.path.split("/")[2], []).append(loc)
-        china = list(Location.objects.filter(path__startswith="/CN/", kind__in=["city", "prefecture", "county"]).order_by("code"))
+        china = list(
+            Location.objects.filter(
+                path__startswith="/CN/", kind__in=["city", "prefecture", "county"]
+            ).order_by("code")
+        )
         transit = list(
             Location.objects.filter(kind__in=["city", "transit_point"])
-            .filter(path__regex=r"^/(LA|TH|VN|KH|MN)/").order_by("code")
+            .filter(path__regex=r"^/(LA|TH|VN|KH|MN)/")
+            .order_by("code")
         )
-        facilities = list(Location.objects.filter(kind="detention_facility").select_related("facility_type").order_by("code"))
+        facilities = list(
+            Location.objects.filter(kind="detention_facility")
+            .select_related("facility_type")
+            .order_by("code")
+        )
         return cls(
-            provinces=provinces, counties=counties, china=china, transit=transit,
+            provinces=provinces,
+            counties=counties,
+            china=china,
+            transit=transit,
             nk_facilities=[f for f in facilities if f.path.startswith("/KP/")],
             cn_facilities=[f for f in facilities if f.path.startswith("/CN/")],
         )
@@ -172,7 +219,7 @@ class DemoBuilder:
         self.rng = random.Random(seed)
         self.progress = progress
         self.terms: dict[str, Term] = {}
-        self.surnames = [(s.hangul, s.frequency) for s in SURNAMES if s.frequency > 0]
+        self.surnames = [(s.id, s.frequency) for s in SURNAMES if s.frequency > 0]
         self.counts = {"persons": 0, "events": 0, "acts": 0}
 
     # ---- set-up -------------------------------------------------------------------------------------------
@@ -191,12 +238,16 @@ class DemoBuilder:
     def _organisations(self) -> dict[str, tuple[Organisation, Compartment]]:
         result = {}
         for spec in ORGS:
-            org, _ = Organisation.objects.get_or_create(code=spec.code, defaults={"name_en": spec.name_en, "name_ko": spec.name_ko})
+            org, _ = Organisation.objects.get_or_create(
+                code=spec.code, defaults={"name_en": spec.name_en, "name_ko": spec.name_ko}
+            )
             comp, _ = Compartment.objects.get_or_create(
-                code=f"{spec.code}-testimonies", defaults={"name": f"{spec.name_en}: testimonies", "organisation": org}
+                code=f"{spec.code}-testimonies",
+                defaults={"name": f"{spec.name_en}: testimonies", "organisation": org},
             )
             Compartment.objects.get_or_create(
-                code=f"{spec.code}-public", defaults={"name": f"{spec.name_en}: public cases", "organisation": org}
+                code=f"{spec.code}-public",
+                defaults={"name": f"{spec.name_en}: public cases", "organisation": org},
             )
             result[spec.code] = (org, comp)
         return result
@@ -207,16 +258,23 @@ class DemoBuilder:
         rng = self.rng
         sex = "F" if rng.random() < FEMALE_SHARE else "M"
         surname = rng.choices([s for s, _ in self.surnames], weights=[w for _, w in self.surnames])[0]
-        syllables = GIVEN_NAME_SYLLABLES[sex]
-        given = rng.choice(syllables) + rng.choice(syllables)
+        given = sample_given_name(rng, "female" if sex == "F" else "male")
         exit_year = int(_weighted(rng, EXIT_YEAR_WEIGHTS))  # type: ignore[call-overload]
         age = max(12, min(70, int(rng.triangular(14, 60, 27))))
         birth = date(exit_year - age, rng.randint(1, 12), rng.randint(1, 28))
         province_code = str(_weighted(rng, PROVINCE_WEIGHTS))
         province = places.provinces[province_code]
         counties = places.counties.get(province_code) or []
-        human = Human(sex, surname, given, birth, province, rng.choice(counties) if counties else None,
-                      exit_year, rng.random() < 0.25)
+        human = Human(
+            sex,
+            surname,
+            given,
+            birth,
+            province,
+            rng.choice(counties) if counties else None,
+            exit_year,
+            rng.random() < 0.25,
+        )
         human.episodes = self._journey(human, places)
         return human
 
@@ -232,11 +290,25 @@ class DemoBuilder:
             cn_fac = rng.choice(places.cn_facilities) if places.cn_facilities else None
             episodes.append(Episode("arrest_china", year, china, cn_fac))
             nk_fac = rng.choice(places.nk_facilities) if places.nk_facilities else None
-            episodes.append(Episode("repatriation_detention", year, nk_fac.parent if nk_fac and nk_fac.parent else h.province, nk_fac))
+            episodes.append(
+                Episode(
+                    "repatriation_detention",
+                    year,
+                    nk_fac.parent if nk_fac and nk_fac.parent else h.province,
+                    nk_fac,
+                )
+            )
         if rng.random() < 0.15 and places.transit:
             episodes.append(Episode("transit_detention", min(year + 1, 2021), rng.choice(places.transit)))
         if not episodes:
-            episodes.append(Episode("arrest_china", year, china, rng.choice(places.cn_facilities) if places.cn_facilities else None))
+            episodes.append(
+                Episode(
+                    "arrest_china",
+                    year,
+                    china,
+                    rng.choice(places.cn_facilities) if places.cn_facilities else None,
+                )
+            )
         return episodes
 
     # ---- how each organisation writes a person ---------------------------------------------------------------
@@ -248,9 +320,9 @@ class DemoBuilder:
         i = self.rng.choice(letters[1:])
         op = self.rng.randrange(3)
         if op == 0:
-            return text[:i] + text[i + 1:]
+            return text[:i] + text[i + 1 :]
         if op == 1 and i + 1 < len(text):
-            return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+            return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
         return text[:i] + text[i] + text[i:]
 
     def _names(self, h: Human, style: str) -> list[tuple[str, str, str, str, str]]:
@@ -266,8 +338,9 @@ class DemoBuilder:
             names.append(self._roman(h, "nk", NameSystem.NK, "eastern", "space"))
         else:
             order = "western" if rng.random() < 0.3 else "eastern"
-            kind, system, full, family, given = self._roman(h, "passport", NameSystem.PASSPORT, order,
-                                                            rng.choice(["hyphen", "space", "joined"]))
+            kind, system, full, family, given = self._roman(
+                h, "passport", NameSystem.PASSPORT, order, rng.choice(["hyphen", "space", "joined"])
+            )
             if rng.random() < 0.1:
                 full = self._typo(full)
             if rng.random() < 0.2:
@@ -277,10 +350,12 @@ class DemoBuilder:
                 names.append((NameKind.HANGUL, NameSystem.SOUTH, h.surname + h.given, h.surname, h.given))
         return names
 
-    def _roman(self, h: Human, system: str, tag: str, order: str, given_style: str) -> tuple[str, str, str, str, str]:
+    def _roman(
+        self, h: Human, system: str, tag: str, order: str, given_style: str
+    ) -> tuple[str, str, str, str, str]:
         full = romanize_name(h.surname, h.given, system, order=order, given_style=given_style)
-        family = romanize_name(h.surname, "", system).strip()
-        given = full.replace(family, "").strip(" ,") if family else full
+        family = romanize_surname(h.surname, system)
+        given = full.replace(family, "", 1).strip(" ,")
         return (NameKind.ROMANIZED, tag, full, family, given)
 
     def _birth(self, h: Human, style: str) -> str:
@@ -307,7 +382,9 @@ class DemoBuilder:
             raise RuntimeError("the gazetteer is not loaded")
         orgs = self._organisations()
         perpetrators = {code: self._perpetrators(org, comp, places) for code, (org, comp) in orgs.items()}
-        records_per_human = sum((0.25 * s.capture_high + 0.75 * s.capture_low) for s in ORGS) * (1 + DUPLICATE_IN_LIST)
+        records_per_human = sum((0.25 * s.capture_high + 0.75 * s.capture_low) for s in ORGS) * (
+            1 + DUPLICATE_IN_LIST
+        )
         humans_needed = int(self.target / records_per_human)
         self.progress(f"drawing {humans_needed} synthetic people")
         pending: list[tuple[Human, OrgSpec]] = []
@@ -322,26 +399,45 @@ class DemoBuilder:
             if len(pending) >= BATCH or i == humans_needed - 1:
                 self._write(pending, orgs, perpetrators)
                 pending = []
-                self.progress(f"  {self.counts['persons']} persons, {self.counts['events']} events, {self.counts['acts']} acts")
+                self.progress(
+                    f"  {self.counts['persons']} persons, {self.counts['events']} events, {self.counts['acts']} acts"
+                )
         return self.counts
 
     def _perpetrators(self, org: Organisation, comp: Compartment, places: Places) -> dict[str, list[Person]]:
         groups: dict[str, list[tuple[str, str]]] = {
-            "prc_police": [(f"{c.name_en} Public Security Bureau", f"{c.name_ko or c.name_en} 공안국") for c in places.china[:12]],
+            "prc_police": [
+                (f"{c.name_en} Public Security Bureau", f"{c.name_ko or c.name_en} 공안국")
+                for c in places.china[:12]
+            ],
             "prc_border": [("PRC border defence (unidentified unit)", "중국 변방부대 (미상)")],
-            "dprk_mss": [(f"Ministry of State Security, {p.name_en}", f"{p.name_ko} 국가보위성") for p in places.provinces.values()],
-            "dprk_mps": [(f"Ministry of Social Security, {p.name_en}", f"{p.name_ko} 사회안전성") for p in places.provinces.values()],
+            "dprk_mss": [
+                (f"Ministry of State Security, {p.name_en}", f"{p.name_ko} 국가보위성")
+                for p in places.provinces.values()
+            ],
+            "dprk_mps": [
+                (f"Ministry of Social Security, {p.name_en}", f"{p.name_ko} 사회안전성")
+                for p in places.provinces.values()
+            ],
             "broker": [("Broker (unidentified)", "브로커 (미상)")],
-            "buyer": [("Buyer / \"husband\" (unidentified)", "매수인 / '남편' (미상)")],
+            "buyer": [('Buyer / "husband" (unidentified)', "매수인 / '남편' (미상)")],
         }
         result: dict[str, list[Person]] = {}
         for kind, labels in groups.items():
             people = []
             for en, ko in labels:
-                person = Person.objects.create(organisation=org, compartment=comp, confidentiality=Confidentiality.INTERNAL,
-                                               counting_unit=self.terms["institution"])
-                names = [PersonName.objects.create(person=person, kind=NameKind.OTHER, full_name=ko, is_primary=True),
-                         PersonName.objects.create(person=person, kind=NameKind.OTHER, full_name=en)]
+                person = Person.objects.create(
+                    organisation=org,
+                    compartment=comp,
+                    confidentiality=Confidentiality.INTERNAL,
+                    counting_unit=self.terms["institution"],
+                )
+                names = [
+                    PersonName.objects.create(
+                        person=person, kind=NameKind.OTHER, full_name=ko, is_primary=True
+                    ),
+                    PersonName.objects.create(person=person, kind=NameKind.OTHER, full_name=en),
+                ]
                 PersonIndex.objects.bulk_create(person_index_rows(person, names))
                 people.append(person)
                 self.counts["persons"] += 1
@@ -349,37 +445,69 @@ class DemoBuilder:
         return result
 
     @transaction.atomic
-    def _write(self, pending: list[tuple[Human, OrgSpec]], orgs: dict[str, tuple[Organisation, Compartment]],
-               perpetrators: dict[str, dict[str, list[Person]]]) -> None:
+    def _write(
+        self,
+        pending: list[tuple[Human, OrgSpec]],
+        orgs: dict[str, tuple[Organisation, Compartment]],
+        perpetrators: dict[str, dict[str, list[Person]]],
+    ) -> None:
         rng = self.rng
-        conf_choices = [Confidentiality.CONFIDENTIAL] * 7 + [Confidentiality.INTERNAL] * 2 + [Confidentiality.SECRET]
+        conf_choices = (
+            [Confidentiality.CONFIDENTIAL] * 7 + [Confidentiality.INTERNAL] * 2 + [Confidentiality.SECRET]
+        )
         persons = []
         for h, spec in pending:
             org, comp = orgs[spec.code]
-            persons.append(Person(
-                organisation=org, compartment=comp, sex=h.sex, birth_date=self._birth(h, spec.style),
-                origin_province=h.province, origin_detail=self._origin_detail(h, spec.style),
-                exit_year=h.exit_year if rng.random() < 0.9 else None, counting_unit=self.terms["individual"],
-                confidentiality=rng.choice(conf_choices),
-            ))
+            persons.append(
+                Person(
+                    organisation=org,
+                    compartment=comp,
+                    sex=h.sex,
+                    birth_date=self._birth(h, spec.style),
+                    origin_province=h.province,
+                    origin_detail=self._origin_detail(h, spec.style),
+                    exit_year=h.exit_year if rng.random() < 0.9 else None,
+                    counting_unit=self.terms["individual"],
+                    confidentiality=rng.choice(conf_choices),
+                )
+            )
         Person.objects.bulk_create(persons)
         names: list[PersonName] = []
         by_person: list[list[PersonName]] = []
         for person, (h, spec) in zip(persons, pending, strict=True):
-            mine = [PersonName(person=person, kind=k, system=s, full_name=f, family_name=fam, given_name=g, is_primary=(i == 0))
-                    for i, (k, s, f, fam, g) in enumerate(self._names(h, spec.style))]
+            mine = [
+                PersonName(
+                    person=person,
+                    kind=k,
+                    system=s,
+                    full_name=f,
+                    family_name=fam,
+                    given_name=g,
+                    is_primary=(i == 0),
+                )
+                for i, (k, s, f, fam, g) in enumerate(self._names(h, spec.style))
+            ]
             names += mine
             by_person.append(mine)
         PersonName.objects.bulk_create(names)
         PersonIndex.objects.bulk_create(
-            [row for person, mine in zip(persons, by_person, strict=True) for row in person_index_rows(person, mine)],
+            [
+                row
+                for person, mine in zip(persons, by_person, strict=True)
+                for row in person_index_rows(person, mine)
+            ],
             batch_size=2000,
         )
         self.counts["persons"] += len(persons)
         self._write_events(persons, pending, orgs, perpetrators)
 
-    def _write_events(self, persons: list[Person], pending: list[tuple[Human, OrgSpec]],
-                      orgs: dict[str, tuple[Organisation, Compartment]], perpetrators: dict[str, dict[str, list[Person]]]) -> None:
+    def _write_events(
+        self,
+        persons: list[Person],
+        pending: list[tuple[Human, OrgSpec]],
+        orgs: dict[str, tuple[Organisation, Compartment]],
+        perpetrators: dict[str, dict[str, list[Person]]],
+    ) -> None:
         rng = self.rng
         events: list[Event] = []
         plans: list[tuple[Event, Person, Human, OrgSpec, Episode]] = []
@@ -389,8 +517,14 @@ class DemoBuilder:
                 org, comp = orgs[spec.code]
                 title_en, title_ko, text_en, text_ko = narrative(ep, h)
                 ko = spec.style != "latin"
-                event = Event(organisation=org, compartment=comp, confidentiality=Confidentiality.INTERNAL,
-                              title=title_ko if ko else title_en, description=text_ko if ko else text_en, location=ep.place)
+                event = Event(
+                    organisation=org,
+                    compartment=comp,
+                    confidentiality=Confidentiality.INTERNAL,
+                    title=title_ko if ko else title_en,
+                    description=text_ko if ko else text_en,
+                    location=ep.place,
+                )
                 event.date = self._episode_date(ep, spec)
                 events.append(event)
                 plans.append((event, person, h, spec, ep))
@@ -400,17 +534,30 @@ class DemoBuilder:
         for event, person, h, spec, ep in plans:
             age = ep.year - h.birth.year
             for act_key, methods, perp in ACTS_BY_EPISODE[ep.kind](rng, h):
-                act = Act(organisation=event.organisation, compartment=event.compartment, confidentiality=event.confidentiality,
-                          event=event, victim=person, act_type=self.terms[act_key], location=ep.place,
-                          facility=ep.facility if act_key in ("detention", "torture", "forced_labour", "death_in_detention") else None,
-                          victim_age=age if 0 <= age <= 120 else None)
+                act = Act(
+                    organisation=event.organisation,
+                    compartment=event.compartment,
+                    confidentiality=event.confidentiality,
+                    event=event,
+                    victim=person,
+                    act_type=self.terms[act_key],
+                    location=ep.place,
+                    facility=ep.facility
+                    if act_key in ("detention", "torture", "forced_labour", "death_in_detention")
+                    else None,
+                    victim_age=age if 0 <= age <= 120 else None,
+                )
                 act.date = event.date
                 acts.append(act)
                 act_meta.append((act, methods, perp, spec, event))
         Act.objects.bulk_create(acts)
         through = Act.methods.through
         through.objects.bulk_create(
-            [through(act_id=a.pk, term_id=self.terms[m].pk) for a, methods, _, _, _ in act_meta for m in methods]
+            [
+                through(act_id=a.pk, term_id=self.terms[m].pk)
+                for a, methods, _, _, _ in act_meta
+                for m in methods
+            ]
         )
         involvements = []
         types = []
@@ -418,22 +565,43 @@ class DemoBuilder:
             if perp is None:
                 continue
             candidates = perpetrators[spec.code][perp]
-            involvements.append(Involvement(organisation=act.organisation, compartment=act.compartment,
-                                            confidentiality=act.confidentiality, act=act, event=event,
-                                            perpetrator=rng.choice(candidates),
-                                            degree=self.terms["direct" if rng.random() < 0.85 else "suspected"]))
+            involvements.append(
+                Involvement(
+                    organisation=act.organisation,
+                    compartment=act.compartment,
+                    confidentiality=act.confidentiality,
+                    act=act,
+                    event=event,
+                    perpetrator=rng.choice(candidates),
+                    degree=self.terms["direct" if rng.random() < 0.85 else "suspected"],
+                )
+            )
             types.append(perp)
         Involvement.objects.bulk_create(involvements)
         ptypes = Involvement.perpetrator_types.through
-        ptypes.objects.bulk_create([ptypes(involvement_id=i.pk, term_id=self.terms[t].pk) for i, t in zip(involvements, types, strict=True)])
+        ptypes.objects.bulk_create(
+            [
+                ptypes(involvement_id=i.pk, term_id=self.terms[t].pk)
+                for i, t in zip(involvements, types, strict=True)
+            ]
+        )
         infos = []
         for event, person, h, spec, _ep in plans:
-            info = Information(organisation=event.organisation, compartment=event.compartment, confidentiality=event.confidentiality,
-                               source=person, event=event, connection=self.terms["victim_source"],
-                               language=self.terms["ko"], reliability=self.terms["reliable"],
-                               interviewer=f"{spec.code}-staff-{rng.randint(1, 9)}",
-                               consent=rng.choice(["full", "anonymous", "anonymous", "internal"]))
-            info.date = ImpreciseDate.from_parts(min(h.exit_year + rng.randint(1, 6), 2025), rng.randint(1, 12))
+            info = Information(
+                organisation=event.organisation,
+                compartment=event.compartment,
+                confidentiality=event.confidentiality,
+                source=person,
+                event=event,
+                connection=self.terms["victim_source"],
+                language=self.terms["ko"],
+                reliability=self.terms["reliable"],
+                interviewer=f"{spec.code}-staff-{rng.randint(1, 9)}",
+                consent=rng.choice(["full", "anonymous", "anonymous", "internal"]),
+            )
+            info.date = ImpreciseDate.from_parts(
+                min(h.exit_year + rng.randint(1, 6), 2025), rng.randint(1, 12)
+            )
             infos.append(info)
         Information.objects.bulk_create(infos)
         st = Information.source_types.through
@@ -463,17 +631,26 @@ def _acts_trafficking(rng: random.Random, h: Human) -> list[tuple[str, list[str]
 
 
 def _acts_arrest(rng: random.Random, h: Human) -> list[tuple[str, list[str], str | None]]:
-    acts = [("arrest", [], "prc_police"), ("detention", [], "prc_police"),
-            ("forced_repatriation" if rng.random() < 0.6 else "refoulement", [], "prc_border")]
+    acts = [("arrest", [], "prc_police")]
+    if rng.random() < 0.5:
+        acts.append(("detention", [], "prc_police"))
+    acts.append(("forced_repatriation" if rng.random() < 0.6 else "refoulement", [], "prc_border"))
     return acts
 
 
 def _acts_return(rng: random.Random, h: Human) -> list[tuple[str, list[str], str | None]]:
-    acts: list[tuple[str, list[str], str | None]] = [("interrogation_after_return", [], "dprk_mss")]
-    if rng.random() < 0.6:
-        acts.append(("torture", rng.sample(["beating", "forced_postures", "food_deprivation", "electric_shock"], 2), "dprk_mss"))
-    acts.append(("detention", [], "dprk_mps"))
-    if rng.random() < 0.5:
+    acts: list[tuple[str, list[str], str | None]] = [("detention", [], "dprk_mps")]
+    if rng.random() < 0.7:
+        acts.append(("interrogation_after_return", [], "dprk_mss"))
+    if rng.random() < 0.45:
+        acts.append(
+            (
+                "torture",
+                rng.sample(["beating", "forced_postures", "food_deprivation", "electric_shock"], 2),
+                "dprk_mss",
+            )
+        )
+    if rng.random() < 0.35:
         acts.append(("forced_labour", [], "dprk_mps"))
     if h.sex == "F" and rng.random() < 0.05:
         acts.append(("forced_abortion", [], "dprk_mss"))

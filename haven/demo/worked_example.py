@@ -36,7 +36,10 @@ def add_worked_example(organisation: Organisation, compartment: Compartment, cod
     public = Confidentiality.PUBLIC
     common = {"organisation": organisation, "compartment": compartment, "confidentiality": public}
     kim = person_create(
-        organisation=organisation, compartment=compartment, sex=Sex.MALE, confidentiality=public,
+        organisation=organisation,
+        compartment=compartment,
+        sex=Sex.MALE,
+        confidentiality=public,
         external_id="worked-example-kim-young-hwan",
         names=[
             NameInput("김영환", NameKind.HANGUL, NameSystem.SOUTH, "김", "영환", is_primary=True),
@@ -45,7 +48,9 @@ def add_worked_example(organisation: Organisation, compartment: Compartment, cod
         ],
     )
     colleagues = person_create(
-        organisation=organisation, compartment=compartment, confidentiality=public,
+        organisation=organisation,
+        compartment=compartment,
+        confidentiality=public,
         external_id="worked-example-three-colleagues",
         names=[NameInput("Three colleagues of Kim Young-hwan", NameKind.OTHER, is_primary=True)],
     )
@@ -54,22 +59,30 @@ def add_worked_example(organisation: Organisation, compartment: Compartment, cod
     colleagues.number_of_persons_in_group = 3
     colleagues.save()
     prc = person_create(
-        organisation=organisation, compartment=compartment, confidentiality=public,
+        organisation=organisation,
+        compartment=compartment,
+        confidentiality=public,
         external_id="worked-example-prc-state-security",
         names=[NameInput("PRC state security authorities (Dalian)", NameKind.OTHER, is_primary=True)],
     )
     dprk = person_create(
-        organisation=organisation, compartment=compartment, confidentiality=public,
+        organisation=organisation,
+        compartment=compartment,
+        confidentiality=public,
         external_id="worked-example-dprk-agents",
         names=[NameInput("North Korean agents (unidentified)", NameKind.OTHER, is_primary=True)],
     )
     press = person_create(
-        organisation=organisation, compartment=compartment, confidentiality=public,
+        organisation=organisation,
+        compartment=compartment,
+        confidentiality=public,
         external_id="worked-example-press-conference",
         names=[NameInput("Press conference of 3 August 2012, Seoul", NameKind.OTHER, is_primary=True)],
     )
     consulate = person_create(
-        organisation=organisation, compartment=compartment, confidentiality=public,
+        organisation=organisation,
+        compartment=compartment,
+        confidentiality=public,
         external_id="worked-example-rok-consulate",
         names=[NameInput("Consular officials of the Republic of Korea", NameKind.OTHER, is_primary=True)],
     )
@@ -84,7 +97,7 @@ def add_worked_example(organisation: Organisation, compartment: Compartment, cod
         description=(
             "Worked example with public facts only. In 2012 South Korean activist Kim Young-hwan and three "
             "colleagues, who assisted North Korean defectors, were detained in Dalian, Liaoning, and charged with "
-            "\"threatening the national security of China\". After release they said at a press conference on "
+            '"threatening the national security of China". After release they said at a press conference on '
             "3 August 2012 that they had been beaten and tortured with electricity, that Chinese and North Korean "
             "agents were both involved, and that a consular meeting was delayed. China denied the allegations.\n\n"
             "2012년 탈북자를 돕던 한국인 활동가 김영환 씨와 동료 3명이 중국 랴오닝성 다롄에서 '국가안전위해' 혐의로 "
@@ -97,29 +110,58 @@ def add_worked_example(organisation: Organisation, compartment: Compartment, cod
     event.save()
     acts = []
     for victim in (kim, colleagues):
-        for act_code, methods in ((codes["detention"], []), (codes["torture"], [codes["beating"], codes["electric_shock"]])):
-            act = Act(**common, event=event, victim=victim, act_type=_term("act-types", act_code), location=dalian,
-                      attribution=_term("attribution", codes["deny"]),
-                      stated_reason='Charged with "threatening the national security of China".')
+        for act_code, methods in (
+            (codes["detention"], []),
+            (codes["torture"], [codes["beating"], codes["electric_shock"]]),
+        ):
+            act = Act(
+                **common,
+                event=event,
+                victim=victim,
+                act_type=_term("act-types", act_code),
+                location=dalian,
+                attribution=_term("attribution", codes["deny"]),
+                stated_reason='Charged with "threatening the national security of China".',
+            )
             act.date = ImpreciseDate.parse("2012")
             act.save()
             act.methods.set([_term("methods", m) for m in methods])
             acts.append(act)
     for act in acts:
-        Involvement.objects.create(**common, act=act, event=event, perpetrator=prc,
-                                   degree=_term("involvement-degrees", codes["direct"]))
-        involvement = Involvement.objects.create(**common, act=act, event=event, perpetrator=dprk,
-                                                 degree=_term("involvement-degrees", codes["suspected"]))
+        Involvement.objects.create(
+            **common,
+            act=act,
+            event=event,
+            perpetrator=prc,
+            degree=_term("involvement-degrees", codes["direct"]),
+        )
+        involvement = Involvement.objects.create(
+            **common,
+            act=act,
+            event=event,
+            perpetrator=dprk,
+            degree=_term("involvement-degrees", codes["suspected"]),
+        )
         involvement.perpetrator_types.set([_term("perpetrator-types", codes["dprk_mss"])])
-    info = Information(**common, source=press, event=event, related_person=kim,
-                       connection=_term("source-connections", codes["victim_source"]),
-                       reliability=_term("reliability", codes["reliability_unknown"]),
-                       remarks="Statements at the press conference of 3 August 2012; China denied them.")
+    info = Information(
+        **common,
+        source=press,
+        event=event,
+        related_person=kim,
+        connection=_term("source-connections", codes["victim_source"]),
+        reliability=_term("reliability", codes["reliability_unknown"]),
+        remarks="Statements at the press conference of 3 August 2012; China denied them.",
+    )
     info.date = ImpreciseDate.parse("2012-08-03")
     info.save()
-    intervention = Intervention(**common, intervening_party=consulate, event=event, victim=kim,
-                                intervention_type=_term("intervention-types", codes["consular"]),
-                                response="Consular access was requested; the meeting was delayed.")
+    intervention = Intervention(
+        **common,
+        intervening_party=consulate,
+        event=event,
+        victim=kim,
+        intervention_type=_term("intervention-types", codes["consular"]),
+        response="Consular access was requested; the meeting was delayed.",
+    )
     intervention.date = ImpreciseDate.parse("2012")
     intervention.save()
     return event

@@ -95,15 +95,13 @@ class ImpreciseDate:
     @property
     def is_range(self) -> bool:
         """True when the end was given separately, not implied by the start's precision."""
-        if not self.is_known:
+        if self.start is None or self.end is None:
             return False
-        assert self.start is not None and self.end is not None
         return self.end != _natural_end(self.start, self._unit())
 
     def _unit(self) -> Precision:
-        if self.precision != Precision.ESTIMATED:
+        if self.precision != Precision.ESTIMATED or self.start is None or self.end is None:
             return self.precision
-        assert self.start is not None and self.end is not None
         if self.start.month == 1 and self.start.day == 1 and self.end >= date(self.start.year, 12, 31):
             return Precision.YEAR
         if self.start.day == 1 and self.end >= _natural_end(self.start, Precision.MONTH):
@@ -121,16 +119,17 @@ class ImpreciseDate:
         return self.start.year if self.start else None
 
     def __str__(self) -> str:
-        if not self.is_known:
+        if self.start is None or self.end is None:
             return "unknown"
-        assert self.start is not None and self.end is not None
         unit = self._unit()
         text = _format(self.start, unit)
         if self.is_range:
             end_unit = unit
             if unit == Precision.YEAR and not (self.end.month == 12 and self.end.day == 31):
                 end_unit = Precision.DAY
-            elif unit == Precision.MONTH and self.end != _natural_end(self.end.replace(day=1), Precision.MONTH):
+            elif unit == Precision.MONTH and self.end != _natural_end(
+                self.end.replace(day=1), Precision.MONTH
+            ):
                 end_unit = Precision.DAY
             text = f"{text}..{_format(self.end, end_unit)}"
         return f"c. {text}" if self.precision == Precision.ESTIMATED else text

@@ -27,7 +27,9 @@ class Location(models.Model):
     """A place in the gazetteer: country > province > county/city > site, with names in several scripts."""
 
     code = models.CharField(max_length=64, unique=True)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     # "/CN/CN-JL/CN-JL-YANBIAN/" — codes from the root, so "everything inside a place" is one prefix query.
     path = models.CharField(max_length=400, db_index=True)
     kind = models.CharField(max_length=24, choices=LocationKind.choices)
@@ -39,7 +41,11 @@ class Location(models.Model):
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     approximate = models.BooleanField(default=False, help_text="Coordinates are approximate.")
     facility_type = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to={"vocabulary__code": "facility-types"},
     )
 
@@ -51,10 +57,13 @@ class Location(models.Model):
                 name="location_latitude_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
                 name="location_longitude_range",
             ),
-            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="location_not_own_parent"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="location_not_own_parent"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,9 +35,15 @@ def _rows(file: Path) -> list[dict[str, Any]]:
     for unit in nk_admin_units():
         rows.append(
             {
-                "code": unit.code, "parent": unit.parent_code or "KP", "kind": unit.kind, "name_en": unit.name_en,
-                "name_ko": unit.name_ko, "variants": [n for n in unit.names if n not in (unit.name_en, unit.name_ko)],
-                "lat": unit.lat, "lon": unit.lon,
+                "code": unit.code,
+                "parent": unit.parent_code or "KP",
+                "kind": unit.kind,
+                "name_en": unit.name_en,
+                "name_ko": unit.name_ko,
+                "variants": [n for n in unit.names if n not in (unit.name_en, unit.name_ko)],
+                "lat": unit.lat,
+                "lon": unit.lon,
+                "approximate": unit.approximate,
             }
         )
     return rows
@@ -75,8 +81,12 @@ def gazetteer_load(file: Path = GAZETTEER_FILE) -> GazetteerReport:
                 "name_ko": row.get("name_ko") or "",
                 "name_zh": row.get("name_zh") or "",
                 "variants": list(row.get("variants") or []),
-                "latitude": Decimal(str(row["lat"])).quantize(Decimal("0.00001")) if row.get("lat") is not None else None,
-                "longitude": Decimal(str(row["lon"])).quantize(Decimal("0.00001")) if row.get("lon") is not None else None,
+                "latitude": Decimal(str(row["lat"])).quantize(Decimal("0.00001"))
+                if row.get("lat") is not None
+                else None,
+                "longitude": Decimal(str(row["lon"])).quantize(Decimal("0.00001"))
+                if row.get("lon") is not None
+                else None,
                 "approximate": bool(row.get("approximate", False)),
                 "facility_type": facility_types.get(facility_code) if facility_code else None,
             }

@@ -1,13 +1,20 @@
 """The Django admin: the fallback interface for every model until the web interface covers it.
 
-Korean names are shown decrypted in their own script (the admin is for administrators; the security core
-decides who may reach it).
+Korean names are shown decrypted, in their own script, to users whose role may see identifying data in
+the record's compartment; everyone else sees the mask. Querysets, permissions and masking come from the
+access policy (haven.accounts.admin_policy), and every opened record is audited.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from haven.accounts import policy
+from haven.accounts.admin_policy import PolicyTabularInline, RecordAdmin
+from haven.records.access import audit_view
 from haven.records.models import (
     Act,
     BiographicRelation,
@@ -24,29 +31,59 @@ from haven.records.models import (
 RECORD_FIELDS = ("organisation", "compartment", "confidentiality", "external_id")
 
 
-class PersonNameInline(admin.TabularInline):
+class PersonNameInline(PolicyTabularInline):
     model = PersonName
+    identifying = True
     fields = ("kind", "system", "full_name", "family_name", "given_name", "is_primary")
     extra = 0
 
 
+class AuditedRecordAdmin(RecordAdmin):
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            audit_view(request.user, obj, request=request, via="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ("id", "names_display", "sex", "origin_province", "exit_year", "organisation", "confidentiality")
+class PersonAdmin(AuditedRecordAdmin):
+    list_display = (
+        "id",
+        "names_display",
+        "sex",
+        "origin_province",
+        "exit_year",
+        "organisation",
+        "confidentiality",
+    )
     list_filter = ("organisation", "sex", "confidentiality", "origin_province")
     inlines = [PersonNameInline]
     raw_id_fields = ("origin_province",)
     exclude = ("provenance", "version")
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).select_related("organisation", "origin_province").prefetch_related("names")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organisation", "origin_province")
+            .prefetch_related("names")
+        )
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        self._request_user = request.user
+        return super().get_list_display(request)
 
     @admin.display(description="names")
     def names_display(self, obj: Person) -> str:
+        if not policy.shows_identifying(getattr(self, "_request_user", None), obj):
+            return policy.MASK
         return " / ".join(n.full_name for n in obj.names.all())
 
 
-class ActInline(admin.TabularInline):
+class ActInline(PolicyTabularInline):
     model = Act
     fields = ("victim", "act_type", "date_start", "date_end", "date_precision", "location")
     raw_id_fields = ("victim", "location")
@@ -54,7 +91,7 @@ class ActInline(admin.TabularInline):
     show_change_link = True
 
 
-class InformationInline(admin.TabularInline):
+class InformationInline(PolicyTabularInline):
     model = Information
     fields = ("source", "connection", "reliability", "consent")
     raw_id_fields = ("source",)
@@ -62,8 +99,16 @@ class InformationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ("id", "title", "date_start", "date_precision", "location", "organisation", "confidentiality")
+class EventAdmin(AuditedRecordAdmin):
+    list_display = (
+        "id",
+        "title",
+        "date_start",
+        "date_precision",
+        "location",
+        "organisation",
+        "confidentiality",
+    )
     list_filter = ("organisation", "confidentiality", "date_precision")
     search_fields = ("title", "description")
     raw_id_fields = ("location",)
@@ -72,7 +117,7 @@ class EventAdmin(admin.ModelAdmin):
     list_select_related = ("location", "organisation")
 
 
-class InvolvementInline(admin.TabularInline):
+class InvolvementInline(PolicyTabularInline):
     model = Involvement
     fields = ("perpetrator", "event", "degree")
     raw_id_fields = ("perpetrator", "event")
@@ -80,7 +125,7 @@ class InvolvementInline(admin.TabularInline):
 
 
 @admin.register(Act)
-class ActAdmin(admin.ModelAdmin):
+class ActAdmin(AuditedRecordAdmin):
     list_display = ("id", "act_type", "event", "date_start", "date_precision", "victim_age", "organisation")
     list_filter = ("organisation", "act_type")
     raw_id_fields = ("event", "victim", "location", "facility")
@@ -91,38 +136,56 @@ class ActAdmin(admin.ModelAdmin):
 
 
 @admin.register(Involvement)
-class InvolvementAdmin(admin.ModelAdmin):
+class InvolvementAdmin(AuditedRecordAdmin):
     list_display = ("id", "act", "event", "perpetrator", "degree")
     raw_id_fields = ("act", "event", "perpetrator")
     exclude = ("provenance", "version")
 
 
 @admin.register(Information)
-class InformationAdmin(admin.ModelAdmin):
+class InformationAdmin(AuditedRecordAdmin):
     list_display = ("id", "event", "source", "connection", "reliability", "consent")
     raw_id_fields = ("event", "source", "related_person")
     exclude = ("provenance", "version")
 
 
 @admin.register(Intervention)
-class InterventionAdmin(admin.ModelAdmin):
+class InterventionAdmin(AuditedRecordAdmin):
     list_display = ("id", "event", "intervening_party", "intervention_type")
     raw_id_fields = ("event", "intervening_party", "victim")
     exclude = ("provenance", "version")
 
 
 @admin.register(ChainOfEvents)
-class ChainOfEventsAdmin(admin.ModelAdmin):
+class ChainOfEventsAdmin(AuditedRecordAdmin):
+    compartment_path = "event"
+
     list_display = ("event", "chain_type", "related_event")
     raw_id_fields = ("event", "related_event")
 
 
 @admin.register(BiographicRelation)
-class BiographicRelationAdmin(admin.ModelAdmin):
+class BiographicRelationAdmin(AuditedRecordAdmin):
+    compartment_path = "person"
+
     list_display = ("person", "relationship", "related_person")
     raw_id_fields = ("person", "related_person")
 
 
 @admin.register(ClarificationNote)
-class ClarificationNoteAdmin(admin.ModelAdmin):
+class ClarificationNoteAdmin(AuditedRecordAdmin):
+    # A note's visibility follows its record, which a generic relation cannot filter on in SQL: only users who
+    # may see identifying data in general list notes, and each note's record is checked when opened.
+    compartment_path = None
     list_display = ("content_type", "object_id", "field_name", "created_by", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request)
+        if not policy.shows_identifying(request.user):
+            return qs.none()
+        visible_ids = [
+            n.pk
+            for n in qs.select_related("content_type")
+            if n.record is not None and policy.can_view(request.user, n.record)
+        ]
+        return qs.filter(pk__in=visible_ids)

@@ -21,7 +21,9 @@ def imprecise_date_fields(verbose: str) -> tuple[models.DateField, models.DateFi
     return (
         models.DateField(f"{verbose}: earliest day", null=True, blank=True, db_index=True),
         models.DateField(f"{verbose}: latest day", null=True, blank=True, db_index=True),
-        models.CharField(f"{verbose}: precision", max_length=10, choices=PRECISION_CHOICES, default="unknown"),
+        models.CharField(
+            f"{verbose}: precision", max_length=10, choices=PRECISION_CHOICES, default="unknown"
+        ),
     )
 
 

@@ -45,13 +45,17 @@ class RecordBase(models.Model):
     # The organisation's own id for the record (from its spreadsheet or database): re-importing the same
     # file finds the record again instead of duplicating it.
     external_id = models.CharField(max_length=100, blank=True)
-    provenance = models.JSONField(default=dict, blank=True, help_text="Where the record came from (file, row, who, when).")
+    provenance = models.JSONField(
+        default=dict, blank=True, help_text="Where the record came from (file, row, who, when)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1, help_text="Incremented on every change (optimistic locking).")
+    version = models.PositiveIntegerField(
+        default=1, help_text="Incremented on every change (optimistic locking)."
+    )
 
     class Meta:
         abstract = True
@@ -65,7 +69,8 @@ class RecordBase(models.Model):
                 name=f"{name}_external_id_unique_per_organisation",
             ),
             models.CheckConstraint(
-                condition=models.Q(confidentiality__in=Confidentiality.values), name=f"{name}_confidentiality_valid"
+                condition=models.Q(confidentiality__in=Confidentiality.values),
+                name=f"{name}_confidentiality_valid",
             ),
         ]
 
@@ -81,7 +86,11 @@ class Person(RecordBase):
     """A person as one organisation recorded them (the same human in two lists is two rows, linked later)."""
 
     counting_unit = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to=vocab("counting-units"),
     )
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
@@ -103,7 +112,8 @@ class Person(RecordBase):
             *RecordBase.base_constraints("person"),
             models.CheckConstraint(condition=models.Q(sex__in=Sex.values), name="person_sex_valid"),
             models.CheckConstraint(
-                condition=models.Q(exit_year__isnull=True) | models.Q(exit_year__gte=1945, exit_year__lte=2100),
+                condition=models.Q(exit_year__isnull=True)
+                | models.Q(exit_year__gte=1945, exit_year__lte=2100),
                 name="person_exit_year_range",
             ),
         ]
@@ -155,7 +165,9 @@ class PersonName(models.Model):
             models.UniqueConstraint(
                 fields=["person"], condition=models.Q(is_primary=True), name="one_primary_name_per_person"
             ),
-            models.CheckConstraint(condition=models.Q(kind__in=NameKind.values), name="personname_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NameKind.values), name="personname_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -177,12 +189,17 @@ class PersonIndex(models.Model):
         BIRTH_YEAR = "birth_year"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="indexes")
-    name = models.ForeignKey(PersonName, on_delete=models.CASCADE, null=True, blank=True, related_name="indexes")
+    name = models.ForeignKey(
+        PersonName, on_delete=models.CASCADE, null=True, blank=True, related_name="indexes"
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     index = models.CharField(max_length=32)
 
     class Meta:
         indexes = [models.Index(fields=["index", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} index of person {self.person_id}"
 
 
 _event_date = imprecise_date_fields("date")
@@ -194,13 +211,23 @@ class Event(RecordBase):
     sensitive_notes = EncryptedTextField(_("notes (sensitive)"), null=True, blank=True)
     date_start, date_end, date_precision = _event_date
     date = ImpreciseDateDescriptor("date")
-    location = models.ForeignKey("places.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    location = models.ForeignKey(
+        "places.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     violation_status = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to=vocab("violation-status"),
     )
     monitoring_status = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to=vocab("monitoring-status"),
     )
     impact = models.TextField(blank=True)
@@ -229,22 +256,36 @@ class Act(RecordBase):
     )
     date_start, date_end, date_precision = _act_date
     date = ImpreciseDateDescriptor("date")
-    location = models.ForeignKey("places.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    location = models.ForeignKey(
+        "places.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     facility = models.ForeignKey(
-        "places.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "places.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Detention facility where the act took place, if any.",
     )
     stated_reason = models.TextField(blank=True)
     victim_age = models.PositiveSmallIntegerField(_("age of the victim at the time"), null=True, blank=True)
     victim_status_end = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to=vocab("victim-status"),
     )
     victim_characteristics = models.ManyToManyField(
         "vocab.Term", blank=True, related_name="+", limit_choices_to=vocab("victim-characteristics")
     )
     attribution = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to=vocab("attribution"),
     )
     physical_consequences = models.TextField(blank=True)
@@ -255,7 +296,8 @@ class Act(RecordBase):
             *RecordBase.base_constraints("act"),
             *imprecise_date_constraints("date", "act"),
             models.CheckConstraint(
-                condition=models.Q(victim_age__isnull=True) | models.Q(victim_age__lte=120), name="act_victim_age_range"
+                condition=models.Q(victim_age__isnull=True) | models.Q(victim_age__lte=120),
+                name="act_victim_age_range",
             ),
         ]
         indexes = [models.Index(fields=["act_type", "date_start"])]
@@ -271,7 +313,10 @@ class Involvement(RecordBase):
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="involvements")
     perpetrator = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="involvements")
     degree = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, related_name="+", limit_choices_to=vocab("involvement-degrees")
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=vocab("involvement-degrees"),
     )
     perpetrator_types = models.ManyToManyField(
         "vocab.Term", blank=True, related_name="+", limit_choices_to=vocab("perpetrator-types")
@@ -282,8 +327,13 @@ class Involvement(RecordBase):
     class Meta:
         constraints = [
             *RecordBase.base_constraints("involvement"),
-            models.UniqueConstraint(fields=["act", "perpetrator"], name="involvement_one_per_perpetrator_per_act"),
+            models.UniqueConstraint(
+                fields=["act", "perpetrator"], name="involvement_one_per_perpetrator_per_act"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"Involvement {self.pk}: person {self.perpetrator_id} in act {self.act_id}"
 
 
 class Consent(models.TextChoices):
@@ -312,11 +362,19 @@ class Information(RecordBase):
         "vocab.Term", blank=True, related_name="+", limit_choices_to=vocab("source-types")
     )
     language = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to=vocab("languages"),
     )
     reliability = models.ForeignKey(
-        "vocab.Term", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "vocab.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to=vocab("reliability"),
     )
     date_start, date_end, date_precision = _info_date
@@ -330,8 +388,13 @@ class Information(RecordBase):
         constraints = [
             *RecordBase.base_constraints("information"),
             *imprecise_date_constraints("date", "information"),
-            models.CheckConstraint(condition=models.Q(consent__in=Consent.values), name="information_consent_valid"),
+            models.CheckConstraint(
+                condition=models.Q(consent__in=Consent.values), name="information_consent_valid"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"Information {self.pk}: source {self.source_id} on event {self.event_id}"
 
 
 _intervention_date = imprecise_date_fields("date")
@@ -354,7 +417,13 @@ class Intervention(RecordBase):
     remarks = models.TextField(blank=True)
 
     class Meta:
-        constraints = [*RecordBase.base_constraints("intervention"), *imprecise_date_constraints("date", "intervention")]
+        constraints = [
+            *RecordBase.base_constraints("intervention"),
+            *imprecise_date_constraints("date", "intervention"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intervention {self.pk} on event {self.event_id}"
 
 
 class ChainOfEvents(models.Model):
@@ -368,9 +437,14 @@ class ChainOfEvents(models.Model):
     class Meta:
         verbose_name_plural = "chains of events"
         constraints = [
-            models.CheckConstraint(condition=~models.Q(event=models.F("related_event")), name="chain_not_with_itself"),
+            models.CheckConstraint(
+                condition=~models.Q(event=models.F("related_event")), name="chain_not_with_itself"
+            ),
             models.UniqueConstraint(fields=["event", "related_event"], name="chain_pair_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"Event {self.event_id} → event {self.related_event_id}"
 
 
 _relation_date = imprecise_date_fields("date")
@@ -392,9 +466,14 @@ class BiographicRelation(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(person=models.F("related_person")), name="relation_not_with_oneself"
             ),
-            models.UniqueConstraint(fields=["person", "related_person", "relationship"], name="relation_unique"),
+            models.UniqueConstraint(
+                fields=["person", "related_person", "relationship"], name="relation_unique"
+            ),
             *imprecise_date_constraints("date", "relation"),
         ]
+
+    def __str__(self) -> str:
+        return f"Person {self.person_id} → person {self.related_person_id}"
 
 
 class ClarificationNote(models.Model):
@@ -412,3 +491,6 @@ class ClarificationNote(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.content_type_id}:{self.object_id}.{self.field_name}"

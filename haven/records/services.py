@@ -44,7 +44,9 @@ def name_index_pairs(full_name: str) -> list[tuple[str, str]]:
     pairs = [(PersonIndex.Kind.NAME_EXACT.value, blind_index(normalize_name_exact(full_name), "name.exact"))]
     keys = name_keys(full_name)
     pairs += [(PersonIndex.Kind.NAME_FULL.value, blind_index(k, "name.full")) for k in sorted(keys.full_keys)]
-    pairs += [(PersonIndex.Kind.SURNAME.value, blind_index(s, "name.surname")) for s in sorted(keys.surname_ids)]
+    pairs += [
+        (PersonIndex.Kind.SURNAME.value, blind_index(s, "name.surname")) for s in sorted(keys.surname_ids)
+    ]
     if keys.given_key:
         pairs.append((PersonIndex.Kind.GIVEN.value, blind_index(keys.given_key, "name.given")))
     return pairs
@@ -63,7 +65,9 @@ def person_index_rows(person: Person, names: Iterable[PersonName]) -> list[Perso
     if person.birth_date:
         year = ImpreciseDate.parse(person.birth_date).year
         if year:
-            rows.append(PersonIndex(person=person, kind=PersonIndex.Kind.BIRTH_YEAR, index=birth_year_index(year)))
+            rows.append(
+                PersonIndex(person=person, kind=PersonIndex.Kind.BIRTH_YEAR, index=birth_year_index(year))
+            )
     return rows
 
 
@@ -84,18 +88,29 @@ def person_create(
     created_by: object | None = None,
 ) -> Person:
     person = Person.objects.create(
-        organisation=organisation, compartment=compartment, sex=sex,
+        organisation=organisation,
+        compartment=compartment,
+        sex=sex,
         birth_date=str(birth_date) if birth_date and birth_date.is_known else None,
-        origin_province=origin_province, origin_detail=origin_detail, exit_year=exit_year,
-        confidentiality=confidentiality, external_id=external_id, provenance=provenance or {},
+        origin_province=origin_province,
+        origin_detail=origin_detail,
+        exit_year=exit_year,
+        confidentiality=confidentiality,
+        external_id=external_id,
+        provenance=provenance or {},
         created_by=created_by,
     )
     if names and not any(n.is_primary for n in names):
         names = [NameInput(**{**names[0].__dict__, "is_primary": True}), *names[1:]]
     saved = [
         PersonName.objects.create(
-            person=person, kind=n.kind, system=n.system, full_name=n.full_name,
-            family_name=n.family_name, given_name=n.given_name, is_primary=n.is_primary,
+            person=person,
+            kind=n.kind,
+            system=n.system,
+            full_name=n.full_name,
+            family_name=n.family_name,
+            given_name=n.given_name,
+            is_primary=n.is_primary,
         )
         for n in names
     ]

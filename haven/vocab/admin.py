@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from haven.accounts.admin_policy import PolicyTabularInline, ReferenceAdmin
 from haven.vocab.models import Term, Vocabulary
 
 
-class TermInline(admin.TabularInline):
+class TermInline(PolicyTabularInline):
+    change_capability = None
     model = Term
     fields = ("code", "label_en", "label_ko", "origin", "retired")
     readonly_fields = fields
@@ -15,13 +17,13 @@ class TermInline(admin.TabularInline):
 
 
 @admin.register(Vocabulary)
-class VocabularyAdmin(admin.ModelAdmin):
+class VocabularyAdmin(ReferenceAdmin):
     list_display = ("code", "name_en", "name_ko", "version")
     inlines = [TermInline]
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(ReferenceAdmin):
     list_display = ("code", "label_en", "label_ko", "vocabulary", "origin", "retired")
     list_filter = ("vocabulary", "origin", "retired")
     search_fields = ("code", "label_en", "label_ko")

@@ -26,7 +26,9 @@ class Term(models.Model):
 
     vocabulary = models.ForeignKey(Vocabulary, on_delete=models.PROTECT, related_name="terms")
     code = models.CharField(max_length=48)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     # "/01/0201/020111/" — the codes from the root, so a term's descendants are one prefix query.
     path = models.CharField(max_length=500, db_index=True)
     depth = models.PositiveSmallIntegerField()

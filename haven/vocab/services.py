@@ -28,7 +28,9 @@ class LoadReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def _walk(terms: list[dict[str, Any]], parent: dict[str, Any] | None, path: str, file: Path) -> Iterator[dict[str, Any]]:
+def _walk(
+    terms: list[dict[str, Any]], parent: dict[str, Any] | None, path: str, file: Path
+) -> Iterator[dict[str, Any]]:
     for raw in terms:
         code = str(raw.get("code", "")).strip()
         if not code or not raw.get("en") or not raw.get("ko"):
@@ -56,7 +58,9 @@ def vocabularies_load(directory: Path = DATA_DIR) -> LoadReport:
         vocab, created = Vocabulary.objects.get_or_create(
             code=doc["code"],
             defaults={
-                "name_en": doc["name"]["en"], "name_ko": doc["name"]["ko"], "version": version,
+                "name_en": doc["name"]["en"],
+                "name_ko": doc["name"]["ko"],
+                "version": version,
                 "source": doc.get("source", ""),
             },
         )
@@ -76,10 +80,15 @@ def vocabularies_load(directory: Path = DATA_DIR) -> LoadReport:
             seen.add(code)
             values = {
                 "parent": existing[item["_parent"]] if item["_parent"] else None,
-                "path": item["_path"], "depth": item["_depth"],
-                "label_en": item["en"], "label_ko": item["ko"], "origin": item.get("origin", "huridocs"),
-                "notes": item.get("notes") or "", "aliases": item.get("aliases") or [],
-                "inverse_code": str(item.get("inverse") or ""), "retired": bool(item.get("retired", False)),
+                "path": item["_path"],
+                "depth": item["_depth"],
+                "label_en": item["en"],
+                "label_ko": item["ko"],
+                "origin": item.get("origin", "huridocs"),
+                "notes": item.get("notes") or "",
+                "aliases": item.get("aliases") or [],
+                "inverse_code": str(item.get("inverse") or ""),
+                "retired": bool(item.get("retired", False)),
                 "sort_order": order,
             }
             term = existing.get(code)

@@ -10,8 +10,15 @@ import sys
 def _check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "DJANGO_"))}
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='haven.config.settings'; django.setup()"],
-        env={**clean, **env}, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='haven.config.settings'; django.setup()",
+        ],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -34,17 +41,29 @@ def test_production_with_its_secrets_starts_and_debug_is_off(tmp_path):
     result = _check(env)
     assert result.returncode == 0, result.stderr
     debug = subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='haven.config.settings';"
-         "django.setup(); from django.conf import settings; print(settings.DEBUG)"],
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='haven.config.settings';"
+            "django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
         env={**{k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "DJANGO_"))}, **env},
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert debug.stdout.strip() == "False"
 
 
 def test_debug_cannot_be_switched_on_in_production(tmp_path):
-    result = _check({"HAVEN_HOME": str(tmp_path), "HAVEN_SECRET_KEY": "x" * 50, "HAVEN_MASTER_KEY": "m" * 44,
-                     "HAVEN_DEBUG": "1"})
+    result = _check(
+        {
+            "HAVEN_HOME": str(tmp_path),
+            "HAVEN_SECRET_KEY": "x" * 50,
+            "HAVEN_MASTER_KEY": "m" * 44,
+            "HAVEN_DEBUG": "1",
+        }
+    )
     assert result.returncode != 0
     assert "HAVEN_DEBUG may not be on in production" in result.stderr
 

@@ -37,8 +37,12 @@ def test_it_parses_what_documenters_write(text, start, end, precision):
 def test_it_refuses_what_is_not_a_date_with_a_reason(text):
     with pytest.raises(DateParseError) as error:
         ImpreciseDate.parse(text)
-    assert repr(text) in str(error.value) or "month" in str(error.value) or "year" in str(error.value) \
+    assert (
+        repr(text) in str(error.value)
+        or "month" in str(error.value)
+        or "year" in str(error.value)
         or "calendar" in str(error.value)
+    )
 
 
 def test_a_year_lies_within_its_year_but_not_within_one_of_its_months():

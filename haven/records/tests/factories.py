@@ -11,16 +11,25 @@ from haven.vocab.models import Term
 
 def organisation(code: str = "org-a") -> tuple[Organisation, Compartment]:
     org, _ = Organisation.objects.get_or_create(code=code, defaults={"name_en": f"Org {code}"})
-    comp, _ = Compartment.objects.get_or_create(code=f"{code}-main", defaults={"name": "main", "organisation": org})
+    comp, _ = Compartment.objects.get_or_create(
+        code=f"{code}-main", defaults={"name": "main", "organisation": org}
+    )
     return org, comp
 
 
-def person(org_code: str = "org-a", hangul: str = "박은정", roman: str = "Park Eun-jung", sex: str = "F") -> Person:
+def person(
+    org_code: str = "org-a", hangul: str = "박은정", roman: str = "Park Eun-jung", sex: str = "F"
+) -> Person:
     org, comp = organisation(org_code)
     return person_create(
-        organisation=org, compartment=comp, sex=sex, birth_date=ImpreciseDate.parse("1984"),
-        names=[NameInput(hangul, NameKind.HANGUL, NameSystem.SOUTH, is_primary=True),
-               NameInput(roman, NameKind.ROMANIZED, NameSystem.PASSPORT)],
+        organisation=org,
+        compartment=comp,
+        sex=sex,
+        birth_date=ImpreciseDate.parse("1984"),
+        names=[
+            NameInput(hangul, NameKind.HANGUL, NameSystem.SOUTH, is_primary=True),
+            NameInput(roman, NameKind.ROMANIZED, NameSystem.PASSPORT),
+        ],
     )
 
 
@@ -38,8 +47,13 @@ def event(date_text: str = "2011", org_code: str = "org-a") -> Event:
 
 
 def act(ev: Event, victim: Person, date_text: str | None = None) -> Act:
-    a = Act(organisation=ev.organisation, compartment=ev.compartment, event=ev, victim=victim,
-            act_type=term("act-types", "030101"))
+    a = Act(
+        organisation=ev.organisation,
+        compartment=ev.compartment,
+        event=ev,
+        victim=victim,
+        act_type=term("act-types", "030101"),
+    )
     a.date = ImpreciseDate.parse(date_text) if date_text else ev.date
     a.save()
     return a

@@ -20,7 +20,12 @@ def _refused(callable_):  # type: ignore[no-untyped-def]
 
 def test_an_act_without_a_victim_is_refused():
     ev = f.event()
-    act = Act(organisation=ev.organisation, compartment=ev.compartment, event=ev, act_type=f.term("act-types", "030101"))
+    act = Act(
+        organisation=ev.organisation,
+        compartment=ev.compartment,
+        event=ev,
+        act_type=f.term("act-types", "030101"),
+    )
     _refused(act.save)
 
 
@@ -38,7 +43,9 @@ def test_an_involvement_on_another_events_act_is_refused():
     a = f.act(ev1, victim)
     degree = f.term("involvement-degrees")
     common = {"organisation": ev1.organisation, "compartment": ev1.compartment}
-    _refused(lambda: Involvement.objects.create(**common, act=a, event=ev2, perpetrator=perpetrator, degree=degree))
+    _refused(
+        lambda: Involvement.objects.create(**common, act=a, event=ev2, perpetrator=perpetrator, degree=degree)
+    )
     ok = Involvement.objects.create(**common, act=a, event=ev1, perpetrator=perpetrator, degree=degree)
     ok.event = ev2
     _refused(ok.save)
@@ -48,15 +55,23 @@ def test_an_act_with_involvements_cannot_move_to_another_event():
     victim, perpetrator = f.person(), f.person(hangul="국가보위성", roman="MSS")
     ev1, ev2 = f.event(), f.event()
     a = f.act(ev1, victim)
-    Involvement.objects.create(organisation=ev1.organisation, compartment=ev1.compartment, act=a, event=ev1,
-                               perpetrator=perpetrator, degree=f.term("involvement-degrees"))
+    Involvement.objects.create(
+        organisation=ev1.organisation,
+        compartment=ev1.compartment,
+        act=a,
+        event=ev1,
+        perpetrator=perpetrator,
+        degree=f.term("involvement-degrees"),
+    )
     a.event = ev2
     _refused(a.save)
 
 
 def test_a_chain_of_an_event_with_itself_is_refused():
     ev = f.event()
-    _refused(lambda: ChainOfEvents.objects.create(event=ev, related_event=ev, chain_type=f.term("chain-types")))
+    _refused(
+        lambda: ChainOfEvents.objects.create(event=ev, related_event=ev, chain_type=f.term("chain-types"))
+    )
     other = f.event()
     ChainOfEvents.objects.create(event=ev, related_event=other, chain_type=f.term("chain-types"))
 
@@ -83,4 +98,6 @@ def test_external_ids_are_unique_per_organisation_only():
     org_b, comp_b = f.organisation("b")
     Event.objects.create(organisation=org_a, compartment=comp_a, title="x", external_id="E1")
     Event.objects.create(organisation=org_b, compartment=comp_b, title="x", external_id="E1")
-    _refused(lambda: Event.objects.create(organisation=org_a, compartment=comp_a, title="y", external_id="E1"))
+    _refused(
+        lambda: Event.objects.create(organisation=org_a, compartment=comp_a, title="y", external_id="E1")
+    )

@@ -17,7 +17,16 @@ pytestmark = pytest.mark.django_db
 def events():
     return {
         text: f.event(text)
-        for text in ["2011", "2011-01", "2011-01-15", "2011-06", "c. 2011", "2010-11..2011-02", "2012", "unknown"]
+        for text in [
+            "2011",
+            "2011-01",
+            "2011-01-15",
+            "2011-06",
+            "c. 2011",
+            "2010-11..2011-02",
+            "2012",
+            "unknown",
+        ]
     }
 
 
@@ -28,12 +37,19 @@ def _titles(q, events):  # type: ignore[no-untyped-def]
 
 def test_a_year_filter_finds_everything_certainly_in_that_year(events):
     assert _titles(in_period("date", date(2011, 1, 1), date(2011, 12, 31)), events) == {
-        "2011", "2011-01", "2011-01-15", "2011-06", "c. 2011",
+        "2011",
+        "2011-01",
+        "2011-01-15",
+        "2011-06",
+        "c. 2011",
     }
 
 
 def test_a_january_filter_does_not_claim_a_year_only_event(events):
-    assert _titles(in_period("date", date(2011, 1, 1), date(2011, 1, 31)), events) == {"2011-01", "2011-01-15"}
+    assert _titles(in_period("date", date(2011, 1, 1), date(2011, 1, 31)), events) == {
+        "2011-01",
+        "2011-01-15",
+    }
 
 
 def test_a_january_filter_with_possible_matches_includes_the_year_and_the_range(events):
@@ -53,4 +69,7 @@ def test_acts_are_filtered_the_same_way():
     march_act = f.act(ev, victim, "2011-03-02")
     march = Act.objects.filter(in_period("date", date(2011, 3, 1), date(2011, 3, 31)))
     assert list(march) == [march_act]
-    assert set(Act.objects.filter(in_period("date", date(2011, 1, 1), date(2011, 12, 31)))) == {year_act, march_act}
+    assert set(Act.objects.filter(in_period("date", date(2011, 1, 1), date(2011, 12, 31)))) == {
+        year_act,
+        march_act,
+    }

@@ -10,8 +10,16 @@ from haven.vocab.services import vocabularies_load
 pytestmark = pytest.mark.django_db
 
 REQUIRED = [
-    "act-types", "methods", "involvement-degrees", "source-connections", "source-types", "reliability",
-    "perpetrator-types", "victim-status", "chain-types", "facility-types",
+    "act-types",
+    "methods",
+    "involvement-degrees",
+    "source-connections",
+    "source-types",
+    "reliability",
+    "perpetrator-types",
+    "victim-status",
+    "chain-types",
+    "facility-types",
 ]
 
 
@@ -26,10 +34,16 @@ def test_act_types_include_what_mt4_lacks_and_keep_huridocs_codes():
     torture = Term.objects.get(vocabulary__code="act-types", code="02011111")
     assert torture.label_en.lower().startswith("torture")
     assert torture.path.startswith("/02/")
-    labels = " ".join(Term.objects.filter(vocabulary__code="act-types").values_list("label_en", flat=True)).lower()
+    labels = " ".join(
+        Term.objects.filter(vocabulary__code="act-types").values_list("label_en", flat=True)
+    ).lower()
     for needed in ["forced marriage", "sexual exploitation", "forced labour", "repatriation"]:
         assert needed in labels, needed
-    assert Term.objects.get(vocabulary__code="act-types", code="380101").label_en.lower().startswith("refoulement")
+    assert (
+        Term.objects.get(vocabulary__code="act-types", code="380101")
+        .label_en.lower()
+        .startswith("refoulement")
+    )
 
 
 def test_loading_twice_changes_nothing():

@@ -172,7 +172,9 @@ class CaptureHistories:
         """Return the histories with strata ignored."""
         if self.strata is None:
             return self
-        return _build(self.lists, self.patterns.astype(np.int64), self.counts, None, unit="pattern", quiet=True)
+        return _build(
+            self.lists, self.patterns.astype(np.int64), self.counts, None, unit="pattern", quiet=True
+        )
 
     def stratum(self, label: str) -> CaptureHistories:
         """Return the unstratified histories of one stratum.
@@ -196,7 +198,7 @@ class CaptureHistories:
         if not keep.all():
             dropped = [name for name, k in zip(self.lists, keep, strict=True) if not k]
             notes.append(
-                f"stratum {label!r}: list(s) {', '.join(repr(d) for d in dropped)} have no captures "
+                f"list(s) {', '.join(repr(d) for d in dropped)} have no captures "
                 "in this stratum and were left out of its estimate"
             )
         if int(keep.sum()) < 2:
@@ -233,6 +235,8 @@ def _as_matrix(rows: Sequence[Sequence[Any]] | NDArray[Any]) -> NDArray[np.int64
     if isinstance(rows, np.ndarray):
         if rows.ndim != 2:
             raise CaptureDataError("capture rows must form a 2-D table (individuals x lists)")
+        if rows.dtype.kind in "biuf" and np.isin(rows, (0, 1)).all():
+            return rows.astype(np.int64)  # fast path for large numeric arrays
         raw_rows: list[list[Any]] = rows.tolist()
     else:
         raw_rows = [list(r) for r in rows]
@@ -242,7 +246,9 @@ def _as_matrix(rows: Sequence[Sequence[Any]] | NDArray[Any]) -> NDArray[np.int64
     matrix = np.zeros((len(raw_rows), width), dtype=np.int64)
     for i, row in enumerate(raw_rows):
         if len(row) != width:
-            raise CaptureDataError(f"has {len(row)} entries but row 1 has {width}", source="<data>", line=i + 1)
+            raise CaptureDataError(
+                f"has {len(row)} entries but row 1 has {width}", source="<data>", line=i + 1
+            )
         for j, value in enumerate(row):
             if isinstance(value, bool) or value in (0, 1):
                 matrix[i, j] = int(value)
@@ -435,7 +441,10 @@ def read_lists_csv(
     for col in stratum_columns:
         if col not in header:
             raise CaptureDataError(
-                f"stratum column not found (columns are: {', '.join(header)})", source=source, line=1, column=col
+                f"stratum column not found (columns are: {', '.join(header)})",
+                source=source,
+                line=1,
+                column=col,
             )
     count_columns = [h for h in header if h.lower() == _COUNT_COLUMN and h not in stratum_columns]
     count_column = count_columns[0] if count_columns else None
@@ -486,7 +495,10 @@ def read_lists_csv(
                 value = record[count_idx].strip()
                 if not value.isdigit():
                     raise CaptureDataError(
-                        f"{value!r} is not a non-negative integer count", source=source, line=line, column=count_column
+                        f"{value!r} is not a non-negative integer count",
+                        source=source,
+                        line=line,
+                        column=count_column,
                     )
                 counts.append(int(value))
             else:

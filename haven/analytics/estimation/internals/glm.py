@@ -141,7 +141,8 @@ def _irls(
             if np.all(eta_new < _MAX_ETA):
                 mu_new = np.exp(eta_new)
                 dev = poisson_deviance(y, mu_new)
-                if np.isfinite(dev) and (iteration == 1 or dev <= dev_old * (1 + 1e-7) + 1e-9):
+                first_from_mustart = iteration == 1 and beta_start is None
+                if np.isfinite(dev) and (first_from_mustart or dev <= dev_old * (1 + 1e-7) + 1e-9):
                     break
             step /= 2.0
         else:
@@ -186,6 +187,8 @@ def fit_poisson(
     rank = int(np.linalg.matrix_rank(design))
     if limit_zero is None:
         beta, mu, converged, its = _irls(design, y, beta_start, maxiter, tol)
+        if not converged and beta_start is not None:
+            beta, mu, converged, its = _irls(design, y, None, maxiter, tol)
         suspicious = (y == 0) & (mu < _SMALL_FIT)
         if not (suspicious.any() or not converged):
             cov = _cov(design, mu)
@@ -220,6 +223,8 @@ def fit_poisson(
     facial = ~limit_zero
     x_f = design[facial]
     beta, mu_f, converged, its = _irls(x_f, y[facial], beta_start, maxiter, tol)
+    if not converged and beta_start is not None:
+        beta, mu_f, converged, its = _irls(x_f, y[facial], None, maxiter, tol)
     mu = np.zeros(len(y))
     mu[facial] = mu_f
     cov = _cov(x_f, mu_f)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -217,7 +217,14 @@ def _fit_design(
         # Rcapture's Chao.neg: refit without the first negative eta until none is negative.
         while True:
             etas = [i for i, c in enumerate(columns) if c.startswith("eta")]
-            negative = [i for i in etas if fit.identified[i] and fit.beta[i] < 0]
+            # An eta left undetermined by a boundary fit is one that R's glm drives towards
+            # -infinity (the Chao columns are non-negative, so only a negative eta can send a
+            # zero cell to 0); R then sees it as negative, and so do we.
+            negative = [
+                i
+                for i in etas
+                if (fit.identified[i] and fit.beta[i] < 0) or (fit.boundary and not fit.identified[i])
+            ]
             if not negative:
                 break
             drop = negative[0]
@@ -250,16 +257,22 @@ def _assess(
         estimate = se = unobserved = math.inf
         messages.append(
             "the estimate does not exist: zero cells leave the intercept (the unobserved cell) "
-            "undetermined, so N is unbounded for this model"
+            "undetermined, so every N from n upwards fits these data equally well under this model"
         )
     else:
         with np.errstate(over="ignore"):
             unobserved = math.exp(beta0) if beta0 < 700 else math.inf
-            se = math.sqrt(unobserved + unobserved**2 * max(var0, 0.0)) if math.isfinite(unobserved) else math.inf
+            se = (
+                math.sqrt(unobserved + unobserved**2 * max(var0, 0.0))
+                if math.isfinite(unobserved)
+                else math.inf
+            )
         estimate = n + unobserved
         if not math.isfinite(estimate) or estimate > UNBOUNDED_RATIO * n:
             status = "unbounded"
-            messages.append(f"the estimate {estimate:.4g} exceeds {UNBOUNDED_RATIO:g} times n: treated as unbounded")
+            messages.append(
+                f"the estimate {estimate:.4g} exceeds {UNBOUNDED_RATIO:g} times n: treated as unbounded"
+            )
         elif fit.boundary:
             status = "boundary"
             zero_cells = [prep.names[i] for i in np.flatnonzero(fit.limit_zero)]
@@ -270,7 +283,9 @@ def _assess(
         if rank < len(columns):
             messages.append(f"design is rank deficient ({rank} of {len(columns)} columns estimable)")
     coefficients = {
-        c: float(b) for c, b, ok in zip(columns, fit.beta, fit.identified, strict=True) if ok and not fit.boundary
+        c: float(b)
+        for c, b, ok in zip(columns, fit.beta, fit.identified, strict=True)
+        if ok and not fit.boundary
     }
     if fit.boundary:
         coefficients = {"(Intercept)": beta0} if fit.identified[0] else {}
@@ -282,7 +297,7 @@ def _assess(
         estimate=float(estimate),
         se=float(se),
         unobserved=float(unobserved),
-        deviance=float(fit.deviance),
+        deviance=0.0 if abs(fit.deviance) < 1e-9 else float(fit.deviance),  # saturated fits: no "-0.000"
         df=int(df),
         aic=float(aic),
         bic=float(bic),
@@ -310,16 +325,14 @@ def _profile_interval(
     full = np.vstack([zero_row, design])
     limit_zero = np.concatenate([[False], fit.limit_zero])
     const = -float(np.sum(gammaln(y + 1.0)))
-    state: dict[str, NDArray[np.float64] | None] = {"beta": fit.beta.copy()}
 
     def profile(n0: float) -> float:
         n0 = max(n0, 0.0)
         total = n + n0
         yy = np.concatenate([[n0], y])
         # With n0 = 0 the no-list cell is itself a zero cell: let the existence check run.
-        f = fit_poisson(full, yy, beta_start=state["beta"], limit_zero=limit_zero if n0 > 0 else None)
-        if np.all(np.isfinite(f.beta)):
-            state["beta"] = f.beta
+        # No warm start: R's default start (y + 0.1) is what makes Poisson IRLS reliable here.
+        f = fit_poisson(full, yy, limit_zero=limit_zero if n0 > 0 else None)
         pos = yy > 0
         return float(
             gammaln(total + 1.0) - gammaln(n0 + 1.0) + const + np.sum(yy[pos] * np.log(f.mu[pos] / total))
@@ -327,59 +340,65 @@ def _profile_interval(
 
     drop = float(chi2.ppf(level, 1)) / 2.0
     cap = UNBOUNDED_RATIO * n
-    scale = max(fit_estimate_unobserved(fit) + 2 * 1.96 * _se(fit), 10.0)
+    mu0 = math.exp(min(float(fit.beta[0]), 50.0))
+    se0 = math.sqrt(mu0 + mu0**2 * max(float(fit.cov[0, 0]), 0.0))
+    # Rcapture's starting range: 0 .. exp(b0) + 2 * 1.96 * SE, in 20 steps.
+    scale = max(mu0 + 2 * 1.96 * se0, 10.0)
+    points: dict[float, float] = {}
 
-    # Coarse grid, expanded while the maximum sits at its right end.
-    grid = list(np.linspace(0.0, scale, 21))
-    values = [profile(x) for x in grid]
-    while int(np.argmax(values)) == len(grid) - 1 and grid[-1] < cap:
-        new = list(np.linspace(grid[-1], grid[-1] * 4, 11)[1:])
-        grid += new
-        values += [profile(x) for x in new]
-    best = int(np.argmax(values))
-    if best == len(grid) - 1:
-        lower = _lower_root(profile, grid, values, values[best] - drop, n)
-        return math.inf, lower, math.inf
-    left = grid[max(best - 1, 0)]
-    right = grid[best + 1]
-    opt = minimize_scalar(lambda x: -profile(x), bounds=(left, right), method="bounded", options={"xatol": 1e-4})
-    n0_hat = float(opt.x) if -opt.fun >= values[best] else grid[best]
-    lmax = max(-float(opt.fun), values[best])
+    def evaluate(x: float) -> float:
+        if x not in points:
+            points[x] = profile(x)
+        return points[x]
+
+    for x in np.linspace(0.0, scale, 21):
+        evaluate(float(x))
+    # Expand to the right while the maximum sits at the right end of the grid.
+    while max(points, key=points.__getitem__) == max(points) and max(points) < cap:
+        right_end = max(points)
+        for x in np.linspace(right_end, right_end * 4, 11)[1:]:
+            evaluate(float(x))
+    xs = sorted(points)
+    best = max(range(len(xs)), key=lambda i: points[xs[i]])
+    if best == len(xs) - 1:
+        target = points[xs[best]] - drop
+        return math.inf, n + _root_left(evaluate, xs, points, best, target), math.inf
+    left, right = xs[max(best - 1, 0)], xs[best + 1]
+    # Every evaluation is cached in ``points``; the best one is read back from there.
+    minimize_scalar(
+        lambda x: -evaluate(float(x)), bounds=(left, right), method="bounded", options={"xatol": 1e-4}
+    )
+    xs = sorted(points)
+    best = max(range(len(xs)), key=lambda i: points[xs[i]])
+    n0_hat, lmax = xs[best], points[xs[best]]
     target = lmax - drop
-    lower = _lower_root(profile, [*grid[: best + 1], n0_hat], [*values[: best + 1], lmax], target, n)
-    # Upper: first grid point beyond the maximum below the target, expanding if needed.
-    upper_grid = [n0_hat] + [g for g in grid if g > n0_hat]
-    upper_vals = [lmax] + [v for g, v in zip(grid, values, strict=True) if g > n0_hat]
-    while upper_vals[-1] > target and upper_grid[-1] < cap:
-        x = upper_grid[-1] * 2
-        upper_grid.append(x)
-        upper_vals.append(profile(x))
-    if upper_vals[-1] > target:
-        return n + n0_hat, lower, math.inf
-    k = next(i for i, v in enumerate(upper_vals) if v <= target)
-    root = brentq(lambda x: profile(x) - target, upper_grid[k - 1], upper_grid[k], xtol=1e-6, rtol=1e-12)
-    return n + n0_hat, lower, n + float(root)
+    lower = n + _root_left(evaluate, xs, points, best, target)
+    # Upper bound: walk right (doubling past the grid) until the profile drops below target.
+    x = n0_hat
+    while True:
+        right_points = [v for v in sorted(points) if v > x]
+        nxt = right_points[0] if right_points else max(x * 2.0, x + 1.0)
+        if evaluate(nxt) <= target:
+            root = brentq(lambda v: evaluate(v) - target, x, nxt, xtol=1e-6, rtol=1e-12)
+            return n + n0_hat, lower, n + float(root)
+        if nxt >= cap:
+            return n + n0_hat, lower, math.inf
+        x = nxt
 
 
-def _lower_root(
-    profile: object, grid: Sequence[float], values: Sequence[float], target: float, n: int
+def _root_left(
+    evaluate: Callable[[float], float],
+    xs: Sequence[float],
+    points: dict[float, float],
+    best: int,
+    target: float,
 ) -> float:
-    fn = profile  # typed loosely to keep the helper small
-    if values[0] >= target:
-        return float(n)  # the interval reaches n (Rcapture reports sum(Y) in this case)
-    k = next(i for i, v in enumerate(values) if v > target)
-    root = brentq(lambda x: fn(x) - target, grid[k - 1], grid[k], xtol=1e-6, rtol=1e-12)  # type: ignore[operator]
-    return n + float(root)
-
-
-def fit_estimate_unobserved(fit: PoissonFit) -> float:
-    """Return exp(beta0) of a fit, capped to keep grid arithmetic finite."""
-    return float(math.exp(min(float(fit.beta[0]), 50.0)))
-
-
-def _se(fit: PoissonFit) -> float:
-    mu0 = fit_estimate_unobserved(fit)
-    return math.sqrt(mu0 + mu0**2 * max(float(fit.cov[0, 0]), 0.0))
+    """Return the root of profile = target left of the maximum (0 if the profile stays above)."""
+    below = [i for i in range(best) if points[xs[i]] <= target]
+    if not below:
+        return 0.0  # the interval reaches n (Rcapture reports sum(Y) in this case)
+    i = below[-1]
+    return float(brentq(lambda v: evaluate(v) - target, xs[i], xs[i + 1], xtol=1e-6, rtol=1e-12))
 
 
 def _resolve_model(
@@ -431,6 +450,8 @@ def loglinear_fit(
     parsed = _resolve_model(histories, model, heterogeneity, theta)
     fit, design, columns, notes = _fit_design(parsed, prep)
     result = _assess(parsed.name, fit, prep, columns, notes)
+    if result.status != "ok" or result.rank < len(columns):
+        warnings.warn(f"{result.model}: {'; '.join(result.warnings)}", EstimationWarning, stacklevel=2)
     result = _with_data_warnings(result, histories)
     if interval and result.exists:
         mult, lower, upper = _profile_interval(design, fit, prep, level)
@@ -438,12 +459,13 @@ def loglinear_fit(
         if math.isinf(upper):
             extra = ("the profile likelihood does not fall enough on the right: upper bound is infinite",)
         result = _replace(
-            result, lower=lower, upper=upper, estimate_multinomial=mult, level=level, warnings=result.warnings + extra
+            result,
+            lower=lower,
+            upper=upper,
+            estimate_multinomial=mult,
+            level=level,
+            warnings=result.warnings + extra,
         )
-    for message in result.warnings:
-        if result.status != "ok" or "rank deficient" in message:
-            warnings.warn(f"{result.model}: {message}", EstimationWarning, stacklevel=2)
-            break
     if strict:
         result.raise_if_unavailable()
     return result
@@ -456,15 +478,19 @@ def _with_data_warnings(result: LoglinearResult, histories: CaptureHistories) ->
 
 
 def _replace(result: LoglinearResult, **changes: object) -> LoglinearResult:
-    from dataclasses import replace
-
     return replace(result, **changes)  # type: ignore[arg-type]
 
 
-def _rank_key(criterion: Criterion) -> object:
+def _criterion(result: LoglinearResult, criterion: Criterion) -> float:
+    return result.aic if criterion == "aic" else result.bic
+
+
+def _rank_key(criterion: Criterion) -> Callable[[tuple[int, LoglinearResult]], tuple[int, float, int]]:
+    """Return a sort key: usable estimates first, then by criterion, then simplest model first."""
+
     def key(item: tuple[int, LoglinearResult]) -> tuple[int, float, int]:
         index, r = item
-        value = r.aic if criterion == "aic" else r.bic
+        value = _criterion(r, criterion)
         bad = (not r.exists) or not math.isfinite(value)
         return (1 if bad else 0, value if math.isfinite(value) else math.inf, index)
 
@@ -513,23 +539,21 @@ def loglinear_select(
     for m in models:
         fit, _design, columns, notes = _fit_design(m, prep)
         results.append(_assess(m.name, fit, prep, columns, notes))
-    ranked = sorted(enumerate(results), key=_rank_key(criterion))  # type: ignore[arg-type]
+    ranked = sorted(enumerate(results), key=_rank_key(criterion))
     table = tuple(
         ModelFit(r.model, r.estimate, r.se, r.deviance, r.df, r.aic, r.bic, r.status) for _, r in ranked
     )
     best_index, best = ranked[0]
     if not best.exists:
+        reason = best.warnings[-1] if best.warnings else best.status
         raise EstimateUnavailableError(
-            "no log-linear model has a usable estimate for these data", status=best.status, model=best.model
+            f"no log-linear model has a usable estimate for these data (best model {best.model}: {reason})",
+            status=best.status,
+            model=best.model,
         )
     messages = list(histories.warnings)
-    value = best.aic if criterion == "aic" else best.bic
-    hidden = [
-        r.model
-        for r in results
-        if not r.exists and math.isfinite(r.aic if criterion == "aic" else r.bic)
-        and (r.aic if criterion == "aic" else r.bic) < value
-    ]
+    value = _criterion(best, criterion)
+    hidden = [r.model for r in results if not r.exists and _criterion(r, criterion) < value]
     if hidden:
         messages.append(
             f"{len(hidden)} model(s) with a better {criterion.upper()} have no finite estimate and were skipped "
@@ -538,9 +562,7 @@ def loglinear_select(
     unusable = sum(1 for r in results if not r.exists)
     if unusable:
         messages.append(f"{unusable} of {len(results)} models have no usable estimate")
-    chosen = loglinear_fit(
-        _strip_warnings(histories), models[best_index], interval=True, level=level
-    )
+    chosen = loglinear_fit(_strip_warnings(histories), models[best_index], interval=True, level=level)
     return ModelSelection(
         criterion=criterion,
         table=table,

@@ -84,17 +84,16 @@ class Heterogeneity:
     def columns(self, k: NDArray[np.int64], num_lists: int) -> NDArray[np.float64]:
         """Return the heterogeneity design columns for capture counts ``k`` (2-D)."""
         kf = k.astype(np.float64)
+        theta = self.theta if self.theta is not None else _HETEROGENEITY_DEFAULT_THETA.get(self.kind, 1.0)
         if self.kind == "chao":
             if num_lists < 3:
                 return np.zeros((len(k), 0))
             return np.column_stack([np.maximum(kf - j + 1, 0.0) for j in range(3, num_lists + 1)])
         if self.kind == "poisson":
-            assert self.theta is not None
-            return (self.theta**kf - 1.0)[:, None]
+            return (theta**kf - 1.0)[:, None]
         if self.kind == "darroch":
             return (kf**2 / 2.0)[:, None]
-        assert self.theta is not None
-        return (np.log(self.theta) - np.log(self.theta + kf))[:, None]
+        return (np.log(theta) - np.log(theta + kf))[:, None]
 
 
 @dataclass(frozen=True)
@@ -272,7 +271,9 @@ def parse_model(
                 else:
                     index = int(item)
                     if not 1 <= index <= num_lists:
-                        raise EstimationInputError(f"list number {index} in model term is not in 1..{num_lists}")
+                        raise EstimationInputError(
+                            f"list number {index} in model term is not in 1..{num_lists}"
+                        )
                     members.append(index - 1)
             term = tuple(sorted(set(members)))
             if not term:
@@ -335,7 +336,9 @@ class _LimitReached(Exception):
     pass
 
 
-def count_hierarchical_models(num_lists: int, max_order: int | None = None, *, limit: int | None = None) -> int:
+def count_hierarchical_models(
+    num_lists: int, max_order: int | None = None, *, limit: int | None = None
+) -> int:
     """Return how many hierarchical models exist (main effects forced).
 
     Args:
@@ -349,8 +352,7 @@ def count_hierarchical_models(num_lists: int, max_order: int | None = None, *, l
         for _ in _enumerate(num_lists, max_order, limit):
             count += 1
     except _LimitReached:
-        assert limit is not None
-        return limit + 1
+        return (limit or 0) + 1
     return count
 
 
@@ -358,7 +360,9 @@ def _check_max_order(num_lists: int, max_order: int | None) -> int:
     if max_order is None:
         return num_lists - 1
     if not 1 <= max_order <= num_lists - 1:
-        raise EstimationInputError(f"max_order must be between 1 and J - 1 = {num_lists - 1}, got {max_order}")
+        raise EstimationInputError(
+            f"max_order must be between 1 and J - 1 = {num_lists - 1}, got {max_order}"
+        )
     return int(max_order)
 
 
@@ -386,19 +390,18 @@ def all_hierarchical_models(
     try:
         families = list(_enumerate(num_lists, order, max_models))
     except _LimitReached:
-        assert max_models is not None
+        limit = max_models or 0
         suggestion = ""
         for lower in range(order - 1, 0, -1):
-            count = count_hierarchical_models(num_lists, lower, limit=max_models)
-            if count <= max_models:
+            count = count_hierarchical_models(num_lists, lower, limit=limit)
+            if count <= limit:
                 suggestion = f"; max_order={lower} gives {count:,} models"
                 break
         raise TooManyModelsError(
-            f"{num_lists} lists with max_order={order} give more than {max_models:,} models to fit"
+            f"{num_lists} lists with max_order={order} give more than {limit:,} models to fit"
             f"{suggestion} (or raise max_models)"
         ) from None
     models = [LoglinearModel(num_lists, f, heterogeneity=heterogeneity) for f in families]
     # Simplest models first, so ties in a criterion resolve towards parsimony.
     models.sort(key=lambda m: (len(m.terms), m.sorted_terms()))
     return models
-

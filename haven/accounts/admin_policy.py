@@ -1,0 +1,136 @@
+"""The Django admin, held to the access policy like every other interface.
+
+Django's own model permissions and ``is_superuser`` are ignored: each ModelAdmin declares which capability
+lets a user view and change it, querysets are narrowed to the user's compartments and clearance, and
+identifying fields are left out of forms and lists for users who may not see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from haven.accounts import policy
+from haven.accounts.policy import Capability
+
+
+def _site_has_permission(request: HttpRequest) -> bool:
+    return policy.has(request.user, Capability.USE_ADMIN) or policy.has(request.user, Capability.VIEW_AUDIT)
+
+
+admin.site.has_permission = _site_has_permission  # type: ignore[method-assign]
+
+
+class PolicyAdmin(admin.ModelAdmin):
+    view_capability: Capability = Capability.USE_ADMIN
+    change_capability: Capability | None = None
+    # How to reach the record whose compartment decides visibility ("" = the object itself, None = no compartment).
+    compartment_path: str | None = None
+
+    def _can(self, request: HttpRequest, capability: Capability | None) -> bool:
+        return capability is not None and policy.has(request.user, capability)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._can(request, self.view_capability)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can(request, self.view_capability) or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._can(request, self.change_capability)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can(request, self.change_capability)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can(request, self.change_capability)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request)
+        if self.compartment_path is None:
+            return qs
+        prefix = f"{self.compartment_path}__" if self.compartment_path else ""
+        has_level = self.compartment_path == "" and hasattr(qs.model, "confidentiality")
+        return policy.visible(
+            request.user,
+            qs,
+            compartment_field=f"{prefix}compartment",
+            confidentiality_field=f"{prefix}confidentiality" if (has_level or prefix) else None,
+        )
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not policy.shows_identifying(request.user, obj):
+            excluded += sorted(policy.identifying_fields(self.model))
+        return excluded or None
+
+
+class RecordAdmin(PolicyAdmin):
+    """Documentation records: seen by anyone with VIEW_RECORDS in their compartments, edited by documenters."""
+
+    view_capability = Capability.USE_ADMIN
+    change_capability = Capability.EDIT_RECORDS
+    compartment_path = ""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and self.compartment_path == "":
+            return policy.can_edit(request.user, obj)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not policy.has(request.user, Capability.DELETE_RECORDS):
+            return False
+        return obj is None or self.compartment_path != "" or policy.can_delete(request.user, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Offer only the compartments the user holds, so nobody files a record where they cannot see it.
+        if db_field.name == "compartment":
+            from haven.accounts.models import Compartment
+
+            kwargs["queryset"] = Compartment.objects.filter(pk__in=policy.compartment_ids(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReferenceAdmin(PolicyAdmin):
+    """Vocabularies and the gazetteer: readable by anyone who uses the admin, changed by administrators."""
+
+    view_capability = Capability.USE_ADMIN
+    change_capability = Capability.MANAGE_USERS
+
+
+class PolicyInline(admin.options.InlineModelAdmin):
+    """Inlines follow the policy too: seen with ``view_capability``, edited when the parent record may be."""
+
+    view_capability: Capability = Capability.USE_ADMIN
+    change_capability: Capability | None = Capability.EDIT_RECORDS
+    identifying: bool = False  # the inline shows identifying fields (names): needs VIEW_IDENTIFYING
+
+    def _may_see(self, request: HttpRequest, obj: Any) -> bool:
+        if self.identifying and not policy.shows_identifying(request.user, obj):
+            return False
+        return policy.has(request.user, self.view_capability)
+
+    def _may_change(self, request: HttpRequest, obj: Any) -> bool:
+        if self.change_capability is None or not policy.has(request.user, self.change_capability):
+            return False
+        if obj is not None and hasattr(obj, "compartment_id"):
+            return policy.can_view(request.user, obj)
+        return True
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_see(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_see(request, obj) and self._may_change(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_see(request, obj) and self._may_change(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_see(request, obj) and self._may_change(request, obj)
+
+
+class PolicyTabularInline(PolicyInline, admin.TabularInline):
+    pass
