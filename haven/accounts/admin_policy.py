@@ -68,11 +68,105 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 class RecordAdmin(PolicyAdmin):
-    """Documentation records: seen by anyone with VIEW_RECORDS in their compartments, edited by documenters."""
+    """Documentation records: seen by anyone with VIEW_RECORDS in their compartments, edited by documenters.
+
+    Every change and deletion made here is audited (sensitive values only as HMACs), deleting needs a fresh
+    re-authentication, and searches are audited without their text (which may be a name).
+    """
 
     view_capability = Capability.USE_ADMIN
     change_capability = Capability.EDIT_RECORDS
     compartment_path = ""
+
+    def _snapshot(self, obj: Any) -> dict[str, Any]:
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from haven.audit.models import AuditAction
+        from haven.audit.redaction import diff_for_audit
+        from haven.audit.services import audit_record
+
+        before = self._snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else {}
+        if hasattr(obj, "version") and change:
+            obj.version = (obj.version or 0) + 1
+        super().save_model(request, obj, form, change)
+        details = diff_for_audit(before, self._snapshot(obj), policy.identifying_fields(obj))
+        audit_record(
+            actor=request.user,
+            action=AuditAction.RECORD_CHANGED if change else AuditAction.RECORD_CREATED,
+            target=obj,
+            request=request,
+            details={"via": "admin", "fields": details},
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        from haven.audit.models import AuditAction
+        from haven.audit.redaction import diff_for_audit
+        from haven.audit.services import audit_record
+
+        changes = []
+        for inline_form in formset.forms:
+            if not inline_form.has_changed():
+                continue
+            fields = inline_form.changed_data
+            old = {f: inline_form.initial.get(f) for f in fields}
+            new = {f: inline_form.cleaned_data.get(f) for f in fields if f != "DELETE"}
+            changes.append(diff_for_audit(old, new, policy.identifying_fields(formset.model)))
+        super().save_formset(request, form, formset, change)
+        if changes:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.RECORD_CHANGED,
+                target=form.instance,
+                request=request,
+                details={"via": "admin", "inline": formset.model._meta.label_lower, "rows": changes},
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from haven.audit.models import AuditAction
+        from haven.audit.services import audit_record
+
+        audit_record(
+            actor=request.user,
+            action=AuditAction.RECORD_DELETED,
+            target=obj,
+            request=request,
+            details={"via": "admin"},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        from haven.accounts.sudo import ensure_sudo
+
+        if request.method == "POST":
+            ensure_sudo(request)
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        from haven.audit.models import AuditAction
+        from haven.audit.services import audit_record
+        from haven.crypto.keyring import audit_fingerprint
+
+        response = super().changelist_view(request, extra_context)
+        query = request.GET.get("q", "")
+        filters = {k: v for k, v in request.GET.items() if k not in {"q", "p", "o"}}
+        if query or filters:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.RECORD_SEARCHED,
+                request=request,
+                target=(self.model._meta.label_lower, ""),
+                details={
+                    "via": "admin",
+                    "query_hmac": audit_fingerprint(query, "audit.search") if query else None,
+                    "filters": filters,
+                },
+            )
+        return response
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and self.compartment_path == "":

@@ -8,11 +8,10 @@ from django.conf import settings
 from django.core import checks
 
 
-@checks.register()
-def check_transaction_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Appends are serialised by IMMEDIATE transactions on SQLite and by READ COMMITTED reads on PostgreSQL."""
+def problems(databases: dict[str, dict[str, Any]]) -> list[checks.CheckMessage]:
+    """Return errors for databases whose transactions would let two appends read the same chain head."""
     errors: list[checks.CheckMessage] = []
-    for alias, db in settings.DATABASES.items():
+    for alias, db in databases.items():
         engine = db.get("ENGINE", "")
         options = db.get("OPTIONS", {})
         if (
@@ -26,13 +25,21 @@ def check_transaction_settings(app_configs: Any = None, **kwargs: Any) -> list[c
                     id="haven.audit.E001",
                 )
             )
-        if engine == "django.db.backends.postgresql" and options.get("isolation_level") not in (None, 1):
-            # psycopg's IsolationLevel.READ_COMMITTED is 1; a stricter level would read a stale chain head.
-            errors.append(
-                checks.Error(
-                    f"Database {alias!r}: the audit chain needs READ COMMITTED isolation on PostgreSQL.",
-                    hint="Remove OPTIONS['isolation_level'] or set it to READ COMMITTED.",
-                    id="haven.audit.E002",
+        if engine == "django.db.backends.postgresql" and options.get("isolation_level") is not None:
+            from psycopg import IsolationLevel
+
+            # Under REPEATABLE READ or SERIALIZABLE the head would be read from a snapshot older than the lock.
+            if IsolationLevel(options["isolation_level"]) > IsolationLevel.READ_COMMITTED:
+                errors.append(
+                    checks.Error(
+                        f"Database {alias!r}: the audit chain needs READ COMMITTED isolation on PostgreSQL.",
+                        hint="Remove OPTIONS['isolation_level'] or set it to READ COMMITTED.",
+                        id="haven.audit.E002",
+                    )
                 )
-            )
     return errors
+
+
+@checks.register()
+def check_transaction_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    return problems(settings.DATABASES)

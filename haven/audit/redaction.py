@@ -1,7 +1,7 @@
 """Keeping clear text of sensitive fields out of the audit log.
 
 An entry's ``details`` may say *that* a sensitive field changed, never *what* it was or became. For such
-fields :func:`diff_for_audit` records keyed HMACs (``blind_index(value, "audit.<field>")``): an auditor can
+fields :func:`diff_for_audit` records keyed HMACs (``audit_fingerprint(value, "audit.<field>")``, under a key that is never rotated): an auditor can
 see that a value was changed back to an earlier one, or that two entries set the same value, without seeing
 it, and someone holding only the database cannot test guesses against them (the key is wrapped under the
 master key).
@@ -46,12 +46,12 @@ MAX_DETAILS_CHARS = 64 * 1024
 
 
 def _hmac(field: str, value: Any) -> str | None:
-    from haven.crypto.keyring import blind_index
+    from haven.crypto.keyring import audit_fingerprint
 
     if value is None:
         return None
     text = value if isinstance(value, str) else canonical_json(_jsonable(value))
-    return blind_index(text, f"audit.{field}")
+    return audit_fingerprint(text, f"audit.{field}")
 
 
 def _jsonable(value: Any) -> Any:

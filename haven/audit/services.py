@@ -55,9 +55,9 @@ def _target_id(raw: str) -> str:
     # the address bar, say) is kept only as an HMAC, so that clear text cannot enter the log this way either.
     if raw == "" or _PLAIN_ID.match(raw):
         return raw
-    from haven.crypto.keyring import blind_index
+    from haven.crypto.keyring import audit_fingerprint
 
-    return "~" + blind_index(raw, "audit.target_id")
+    return "~" + audit_fingerprint(raw, "audit.target_id")
 
 
 def _actor(actor: Any) -> tuple[Any, str]:

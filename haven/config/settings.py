@@ -85,9 +85,12 @@ INSTALLED_APPS = [
     "haven.crypto",
     "haven.vocab",
     "haven.places",
+    "haven.reference",
     "haven.records",
+    "haven.evidence",
     "haven.audit",
     "haven.backup",
+    "haven.estimation",
     "haven.demo",
 ]
 
@@ -222,6 +225,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HAVEN_HOME / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Security headers. Nothing is loaded from another host; cookies are not readable by scripts.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -160,6 +160,17 @@ def decrypt_str(ciphertext: str, context: str) -> str:
     return plain.decode("utf-8")
 
 
+def audit_fingerprint(value: str, domain: str) -> str:
+    """Return a keyed HMAC of ``value`` for the audit log, under a key that is never rotated.
+
+    Audit entries keep fingerprints of sensitive values (what a field changed from and to, what was searched
+    for) so an auditor can tell whether two entries concern the same value without seeing it. The key must
+    outlive every rotation, or fingerprints from before and after one could no longer be compared.
+    """
+    digest = hmac.new(derived_key("audit-values"), f"{domain}\x00{value}".encode(), hashlib.sha256).digest()
+    return digest[:16].hex()
+
+
 def blind_index(value: str, domain: str) -> str:
     """Return a keyed HMAC of an already-normalized ``value``, separated by ``domain`` (what kind of value).
 

@@ -7,6 +7,7 @@ class KeyPurpose(models.TextChoices):
     DATA = "data", "Data encryption (AES-256-GCM)"
     INDEX = "index", "Blind index (HMAC-SHA256)"
     AUDIT_CHAIN = "audit-chain", "Audit chain (HMAC-SHA256)"
+    AUDIT_VALUES = "audit-values", "Audit value fingerprints (HMAC-SHA256)"
 
 
 class DataKey(models.Model):

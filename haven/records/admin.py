@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from haven.accounts import policy
 from haven.accounts.admin_policy import PolicyTabularInline, RecordAdmin
 from haven.records.access import audit_view
+from haven.records.services import person_reindex
 from haven.records.models import (
     Act,
     BiographicRelation,
@@ -71,6 +72,10 @@ class PersonAdmin(AuditedRecordAdmin):
             .select_related("organisation", "origin_province")
             .prefetch_related("names")
         )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        person_reindex(form.instance)  # names or birth date may have changed: keep the blind indexes in step
 
     def get_list_display(self, request: HttpRequest) -> Any:
         self._request_user = request.user

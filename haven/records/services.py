@@ -118,6 +118,13 @@ def person_create(
     return person
 
 
+@transaction.atomic
+def person_reindex(person: Person) -> None:
+    """Recompute a person's blind indexes from their current names and birth date (after any edit)."""
+    PersonIndex.objects.filter(person=person).delete()
+    PersonIndex.objects.bulk_create(person_index_rows(person, list(PersonName.objects.filter(person=person))))
+
+
 def persons_find_by_name(text: str) -> list[int]:
     """Return ids of persons having a name with the same script-independent key as ``text`` (no decryption)."""
     wanted = [index for kind, index in name_index_pairs(text) if kind in {"name_exact", "name_full"}]

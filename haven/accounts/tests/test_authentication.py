@@ -147,3 +147,39 @@ def test_changing_a_role_needs_a_fresh_reauthentication(client):
 
     entry = AuditEntry.objects.filter(action=AuditAction.ROLE_CHANGED).latest("seq")
     assert entry.details == {"old": Role.VIEWER, "new": Role.ANALYST} and entry.actor == admin
+
+
+def _all_page_urls() -> list[str]:
+    """Every URL of the site that takes no argument, and every admin list page."""
+    from django.contrib import admin
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLPattern, URLResolver
+
+    urls: list[str] = []
+
+    def walk(patterns, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and "<" not in str(p.pattern) and "(?P" not in str(p.pattern):
+                urls.append("/" + (prefix + str(p.pattern)).lstrip("^").rstrip("$").replace("\\", ""))
+
+    walk(get_resolver().url_patterns, "")
+    for model in admin.site._registry:
+        urls.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+    return sorted(set(urls))
+
+
+@pytest.mark.parametrize("role", [Role.DOCUMENTER, Role.CASE_WORKER, Role.ADMINISTRATOR])
+def test_no_page_skips_two_factor_for_a_role_that_needs_it(client, role):
+    user, _ = make_user(role, [], with_totp=False)
+    client.force_login(user)
+    reached = []
+    for url in _all_page_urls():
+        if url.startswith(("/accounts/", "/i18n/", "/static/")):
+            continue  # setting up two-factor, changing language, leaving
+        response = client.get(url)
+        if response.status_code == 200:
+            reached.append(url)
+    assert not reached, f"reachable without two-factor: {reached}"
+    assert len(_all_page_urls()) > 30

@@ -1,0 +1,445 @@
+"""Train a Fellegi-Sunter model with Splink, score candidate pairs and cluster them.
+
+The backend is an in-memory DuckDB database (spilling to disk disabled, so no intermediate table of
+identifying values ever reaches the disk) or a local Spark session whose scratch space is a private
+directory in shared memory (``/dev/shm``), removed afterwards.
+
+Training follows Splink's recommended sequence: the prior probability that two random records match
+from deterministic rules (with an assumed recall), u probabilities from random sampling (seeded), then
+m probabilities by expectation maximisation once per training blocking rule (each rule estimates the
+comparisons it does not block on), and finally, if reviewers' decisions are given, m probabilities from
+the accepted pairs (Splink's ``estimate_m_from_pairwise_labels``), which replace the EM estimates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from splink import DuckDBAPI, Linker
+from splink.internals.database_api import DatabaseAPI
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from .clustering import cluster_pairs
+from .prepare import ProgressCallback
+from .settings import GenericSettings, KoreanSettings, LinkageSettings
+
+__all__ = ["Backend", "LabelledPair", "LinkResult", "PairEvidence", "run_linkage"]
+
+Backend = Literal["duckdb", "spark"]
+
+#: Pairs below this probability are not kept as evidence (nor needed for clustering).
+EVIDENCE_FLOOR: Final = 0.2
+
+
+@dataclass(frozen=True)
+class LabelledPair:
+    """A reviewer's decision on a pair of records.
+
+    Attributes:
+        left: (source, record_id) of one record.
+        right: (source, record_id) of the other.
+        match: True if the reviewer accepted the pair as one person, False if rejected.
+    """
+
+    left: tuple[str, str]
+    right: tuple[str, str]
+    match: bool
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """Why the model scored a pair as it did, for a reviewer.
+
+    Attributes:
+        left: Index of one record in the input.
+        right: Index of the other record (left < right).
+        match_probability: Posterior probability that the two records are one person.
+        match_weight: log2 of the posterior odds (prior plus the Bayes factors of all comparisons).
+        levels: For each comparison (surname, given_name, birth_year ...), the agreement level reached,
+            e.g. {"birth_year": "Absolute difference of 'birth_year' <= 1", "origin": "same county"}.
+    """
+
+    left: int
+    right: int
+    match_probability: float
+    match_weight: float
+    levels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """Result of :func:`~haven.analytics.linkage.link_records`.
+
+    Attributes:
+        cluster_ids: One cluster id per input record, in input order. Ids are 1, 2, 3 ... numbered in
+            order of each cluster's first record; records with equal ids are taken to be one person.
+        pairs: Scored candidate pairs with ``match_probability`` >= 0.2, sorted by (left, right):
+            columns ``left`` and ``right`` (record indexes), ``match_probability``, ``match_weight`` and
+            one ``gamma_<comparison>`` column per comparison with the agreement level reached (-1 = a value
+            is missing; higher = closer agreement; see ``levels``).
+        levels: For each comparison, the label of each gamma value.
+        model_json: The trained Splink model (settings and m/u parameters) as JSON; pass it back as
+            ``model=`` to reproduce a run without training.
+        seed: Seed used for random sampling.
+        threshold: Match probability at which pairs start a cluster.
+        settings_name: "korean" or "generic".
+        backend: "duckdb" or "spark".
+        timings: Seconds spent per stage ("train", "predict", "cluster").
+    """
+
+    cluster_ids: tuple[int, ...]
+    pairs: pa.Table
+    levels: dict[str, dict[int, str]]
+    model_json: str
+    seed: int
+    threshold: float
+    settings_name: str
+    backend: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def evidence(self, index: int) -> PairEvidence:
+        """Return the evidence for row ``index`` of :attr:`pairs`."""
+        row = self.pairs.slice(index, 1).to_pylist()[0]
+        levels = {
+            name: labels.get(int(row[f"gamma_{name}"]), str(row[f"gamma_{name}"]))
+            for name, labels in self.levels.items()
+        }
+        return PairEvidence(
+            left=int(row["left"]),
+            right=int(row["right"]),
+            match_probability=float(row["match_probability"]),
+            match_weight=float(row["match_weight"]),
+            levels=levels,
+        )
+
+
+def _probability_to_weight(probability: float) -> float:
+    p = min(max(probability, 1e-12), 1 - 1e-12)
+    return float(np.log2(p / (1 - p)))
+
+
+@contextlib.contextmanager
+def _database(backend: Backend) -> Iterator[DatabaseAPI[Any]]:
+    if backend == "duckdb":
+        import duckdb
+
+        # In-memory only: an empty temp_directory disables spilling, so identifying values never
+        # reach the disk (DuckDB's default for :memory: is a ".tmp" directory in the working directory).
+        con = duckdb.connect(":memory:", config={"temp_directory": ""})
+        try:
+            yield DuckDBAPI(con)
+        finally:
+            con.close()
+        return
+    if backend == "spark":
+        with _spark_session() as spark:
+            from splink import SparkAPI
+
+            yield SparkAPI(spark_session=spark, break_lineage_method="persist")
+        return
+    raise ValueError(f"unknown backend {backend!r}; expected 'duckdb' or 'spark'")
+
+
+@contextlib.contextmanager
+def _spark_session() -> Iterator[Any]:
+    try:
+        from pyspark.sql import SparkSession
+        from splink.internals.spark.jar_location import similarity_jar_location
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError("the spark backend needs pyspark (pip install pyspark)") from exc
+    # Shuffle and spill files go to a private directory in shared memory, not to disk.
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - RAM-backed by design
+    scratch = tempfile.mkdtemp(prefix="haven-spark-", dir=base)
+    os.chmod(scratch, 0o700)
+    # Bind to loopback: the default (the host's first interface address) may refuse connections.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    spark = (
+        SparkSession.builder.master(f"local[{os.cpu_count() or 1}]")
+        .appName("haven-linkage")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.memory", "4g")
+        .config("spark.local.dir", scratch)
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    try:
+        yield spark
+    finally:
+        spark.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _aliases(sources: Sequence[str]) -> dict[str, str]:
+    """Map source names to SQL-safe dataset names (the names themselves never enter SQL)."""
+    return {source: f"s{i}" for i, source in enumerate(dict.fromkeys(sources))}
+
+
+def _register(
+    db: DatabaseAPI[Any], table: pa.Table, columns: Sequence[str], aliases: dict[str, str]
+) -> list[SplinkDataFrame]:
+    selected = table.select(["unique_id", *columns])
+    frames = []
+    for source, alias in aliases.items():
+        subset = selected.filter(pc.equal(table["source"], source))
+        frames.append(db.register(subset, dataset_display_name=alias))
+    return frames
+
+
+def _level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    out: dict[str, dict[int, str]] = {}
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        labels: dict[int, str] = {}
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        for lv in levels:
+            if lv.get("is_null_level"):
+                labels[-1] = lv.get("label_for_charts", "missing")
+        # Splink numbers non-null levels from len-1 (best) down to 0 (else).
+        for k, lv in enumerate(non_null):
+            labels[len(non_null) - 1 - k] = lv.get("label_for_charts", lv["sql_condition"])
+        out[comparison["output_column_name"]] = labels
+    return out
+
+
+def _label_tables(
+    labels: Sequence[LabelledPair], table: pa.Table, aliases: dict[str, str]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    index = {
+        (s, r): i
+        for i, (s, r) in enumerate(zip(table["source"].to_pylist(), table["record_id"].to_pylist(), strict=True))
+    }
+    accepted: list[tuple[int, int]] = []
+    rejected: list[tuple[int, int]] = []
+    for pair in labels:
+        try:
+            a, b = index[pair.left], index[pair.right]
+        except KeyError as exc:
+            raise ValueError(f"labelled pair refers to an unknown record {exc.args[0]!r}") from None
+        if a == b:
+            continue
+        (accepted if pair.match else rejected).append((min(a, b), max(a, b)))
+    return accepted, rejected
+
+
+def _train(
+    linker: Linker,
+    settings: LinkageSettings,
+    seed: int,
+    db: DatabaseAPI[Any],
+    accepted: list[tuple[int, int]],
+    table: pa.Table,
+    aliases: dict[str, str],
+    report: ProgressCallback,
+) -> None:
+    steps = 2 + len(settings.training_rules()) + (1 if accepted else 0)
+    report("train", 0, steps)
+    linker.training.estimate_probability_two_random_records_match(
+        settings.deterministic_rules(), recall=settings.recall
+    )
+    report("train", 1, steps)
+    linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=seed)
+    report("train", 2, steps)
+    for k, rule in enumerate(settings.training_rules()):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=settings.em_max_pairs
+        )
+        report("train", 3 + k, steps)
+    # Re-estimate the prior with the deterministic rules' recall implied by the trained m values.
+    recall = _implied_recall(linker.misc.save_model_to_json(), settings.deterministic_comparisons())
+    linker.training.estimate_probability_two_random_records_match(
+        settings.deterministic_rules(), recall=recall
+    )
+    if accepted:
+        sources = table["source"].to_pylist()
+        label_table = pa.table(
+            {
+                "source_dataset_l": [aliases[sources[a]] for a, _ in accepted],
+                "unique_id_l": [a for a, _ in accepted],
+                "source_dataset_r": [aliases[sources[b]] for _, b in accepted],
+                "unique_id_r": [b for _, b in accepted],
+            }
+        )
+        frame = db.register(label_table, table_name=f"__haven_labels_{secrets.token_hex(4)}")
+        linker.training.estimate_m_from_pairwise_labels(frame)
+        report("train", steps, steps)
+
+
+def _implied_recall(model: dict[str, Any], names: Sequence[str]) -> float:
+    """Return P(all named comparisons at their best level | match) = product of those m probabilities."""
+    recall = 1.0
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] in names:
+            best = next(lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level"))
+            recall *= float(best.get("m_probability") or 1.0)
+    return min(1.0, max(recall, 0.01))
+
+
+def _predictions(frame: SplinkDataFrame, comparisons: dict[str, bool]) -> pa.Table:
+    """Return the scored pairs as an Arrow table: indexes, probability, weight, levels, weights."""
+    select = [
+        "least(unique_id_l, unique_id_r) as left",
+        "greatest(unique_id_l, unique_id_r) as right",
+        "match_probability",
+        "match_weight",
+    ]
+    for name, has_tf in comparisons.items():
+        select.append(f"cast(gamma_{name} as tinyint) as gamma_{name}")
+        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if has_tf else ""
+        select.append(f"mw_{name}{tf} as mw_{name}")
+    # Row order varies between runs (parallel execution); sort so results are reproducible.
+    sql = f"select {', '.join(select)} from {{this}} order by 1, 2"
+    return frame.query_sql(sql).as_pyarrow_table()
+
+
+def _missing_scorer(
+    linker: Linker, db: DatabaseAPI[Any], sources: list[str], aliases: dict[str, str]
+) -> Any:
+    def score(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        keys_l = [f"{aliases[sources[i]]}-__-{i}" for i in left.tolist()]
+        keys_r = [f"{aliases[sources[j]]}-__-{j}" for j in right.tolist()]
+        blocked = pa.table(
+            {"match_key": pa.array(["0"] * len(keys_l)), "join_key_l": keys_l, "join_key_r": keys_r}
+        )
+        frame = db.register(blocked, table_name=f"__haven_pairs_{secrets.token_hex(4)}")
+        linker.table_management.register_blocked_pairs_for_predict(frame)
+        scored = linker.inference.predict(warning_mode="never").as_pyarrow_table()
+        got_l = np.minimum(scored["unique_id_l"].to_numpy(), scored["unique_id_r"].to_numpy())
+        got_r = np.maximum(scored["unique_id_l"].to_numpy(), scored["unique_id_r"].to_numpy())
+        weights = scored["match_weight"].to_numpy().astype(np.float64)
+        n = max(int(left.max(initial=0)), int(right.max(initial=0)), int(got_r.max(initial=0))) + 1
+        lookup = dict(zip((got_l * n + got_r).tolist(), weights.tolist(), strict=True))
+        return np.array([lookup[int(a) * n + int(b)] for a, b in zip(left, right, strict=True)])
+
+    return score
+
+
+def run_linkage(
+    table: pa.Table,
+    *,
+    settings: LinkageSettings,
+    backend: Backend,
+    threshold: float,
+    seed: int | None,
+    progress: ProgressCallback | None,
+    labels: Sequence[LabelledPair] = (),
+    model: str | dict[str, Any] | None = None,
+    cluster: bool = True,
+) -> LinkResult:
+    """Link prepared records; see :func:`haven.analytics.linkage.link_records`."""
+    if not 0 < threshold < 1:
+        raise ValueError("threshold must be strictly between 0 and 1")
+    missing = [c for c in ("unique_id", "source", *settings.columns()) if c not in table.column_names]
+    if missing:
+        hint = " (prepare_records(..., keep_raw=True))" if settings.needs_raw_text else ""
+        raise ValueError(f"records lack columns {missing}{hint}")
+    report = progress or (lambda stage, done, total: None)
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    n = table.num_rows
+    sources = table["source"].to_pylist()
+    aliases = _aliases(sources)
+    accepted, rejected = _label_tables(labels, table, aliases)
+    link_type = "link_and_dedupe" if len(aliases) > 1 else "dedupe_only"
+    timings: dict[str, float] = {}
+
+    with _database(backend) as db:
+        frames = _register(db, table, settings.columns(), aliases)
+        inputs = frames if len(frames) > 1 else frames[0]
+        if model is None:
+            trainer = Linker(inputs, settings.splink_settings(link_type), log_level=None)
+            start = time.perf_counter()
+            _train(trainer, settings, seed, db, accepted, table, aliases, report)
+            timings["train"] = time.perf_counter() - start
+            model_dict = trainer.misc.save_model_to_json()
+        else:
+            model_dict = json.loads(model) if isinstance(model, str) else dict(model)
+        model_dict["link_type"] = link_type
+        model_dict["sql_dialect"] = backend
+        model_dict["retain_matching_columns"] = False
+        model_dict["retain_intermediate_calculation_columns"] = False
+        # Scoring always runs from the model JSON, so the returned model_json reproduces this run.
+        scoring = {
+            **model_dict,
+            "retain_matching_columns": True,  # Splink keeps the gamma (level) columns only with these
+            "retain_intermediate_calculation_columns": True,
+        }
+        linker = Linker(inputs, scoring, log_level=None)
+        model_json = json.dumps(model_dict, sort_keys=True)
+        levels = _level_labels(model_dict)
+
+        start = time.perf_counter()
+        report("predict", 0, 1)
+        frame = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR, warning_mode="never")
+        pairs = _predictions(frame, _tf_comparisons(model_dict))
+        frame.drop_table_from_database_and_remove_from_cache()
+        timings["predict"] = time.perf_counter() - start
+        report("predict", 1, 1)
+
+        cluster_ids: tuple[int, ...] = ()
+        if cluster:
+            start = time.perf_counter()
+            report("cluster", 0, 1)
+            labels_arr = cluster_pairs(
+                n,
+                pairs["left"].to_numpy(),
+                pairs["right"].to_numpy(),
+                pairs["match_weight"].to_numpy(),
+                threshold_weight=_probability_to_weight(threshold),
+                score_missing=_missing_scorer(linker, db, sources, aliases),
+                must_link=_as_arrays(accepted),
+                cannot_link=_as_arrays(rejected),
+            )
+            cluster_ids = tuple((labels_arr + 1).tolist())
+            timings["cluster"] = time.perf_counter() - start
+            report("cluster", 1, 1)
+
+    return LinkResult(
+        cluster_ids=cluster_ids,
+        pairs=pairs,
+        levels=levels,
+        model_json=model_json,
+        seed=seed,
+        threshold=threshold,
+        settings_name=settings.name,
+        backend=backend,
+        timings=timings,
+    )
+
+
+def _tf_comparisons(model: dict[str, Any]) -> dict[str, bool]:
+    """Return each comparison's name and whether any of its levels has a term-frequency adjustment."""
+    return {
+        c["output_column_name"]: any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
+        for c in model["comparisons"]
+    }
+
+
+def _as_arrays(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    if not pairs:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    arr = np.array(pairs, dtype=np.int64)
+    return arr[:, 0], arr[:, 1]
+
+
+def default_settings(name: str) -> LinkageSettings:
+    """Return the settings called ``name`` ("korean" or "generic")."""
+    if name == "korean":
+        return KoreanSettings()
+    if name == "generic":
+        return GenericSettings()
+    raise ValueError(f"unknown settings {name!r}; expected 'korean' or 'generic'")

@@ -1,0 +1,297 @@
+"""Splink model specifications: the Korean-aware model and a generic baseline.
+
+Each settings object says which derived columns it compares (see :mod:`.prepare`), how (Splink
+comparisons and their levels, in decreasing order of agreement), which blocking rules generate
+candidate pairs, and how to train: deterministic rules for the prior, and EM training blocking rules.
+
+**Korean settings.** Names are compared through keys, never as written, so Hangul in either
+orthography and every romanization of one name agree:
+
+* ``surname``: same canonical surname id, with term-frequency adjustment (Kim is about 21 % of people,
+  so agreeing on Kim is weak evidence, agreeing on Namgung strong); else overlapping candidate ids or
+  a shared full key under another reading (Chin = 진 or 신; "Ri Sol Ju" read in western order); else
+  disagreement.
+* ``given_name``: same phonetic key (term-frequency adjusted); else a shared alternative key or full key
+  (joined romanizations such as "Jongun" have several segmentations); else Jaro-Winkler >= 0.92 on the
+  key or a jamo-level Levenshtein distance <= 1 between Hangul spellings (one typing slip); else
+  Jaro-Winkler >= 0.8; else disagreement.
+* ``birth_year``: exact, within 1, 2, 5 years (refugees' birth years are often guessed from an age).
+* ``sex``: agree / disagree.
+* ``origin``: same county; same province with one county unknown; same province, different county;
+  different province (place text normalised to gazetteer codes by
+  :func:`haven.analytics.korean.normalize_place`).
+* ``exit_year``: exact, within 1, within 3 years.
+
+**Generic baseline.** What a careful generic Splink set-up would do without Korean knowledge: the
+romanized name string (case-folded, punctuation removed) compared exactly and with Jaro-Winkler /
+Levenshtein levels, the Hangul string exactly or within one edit, birth year exact, sex, the place text
+exactly or with Jaro-Winkler, exit year exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+
+__all__ = ["GenericSettings", "KoreanSettings", "LinkageSettings"]
+
+LinkType = Literal["link_and_dedupe", "dedupe_only"]
+
+
+@dataclass(frozen=True)
+class _Base:
+    """Training controls shared by both models.
+
+    Attributes:
+        recall: Assumed recall of the deterministic rules used to estimate the prior probability that
+            two random records match (Splink's ``estimate_probability_two_random_records_match``).
+        u_max_pairs: Random pairs sampled to estimate u probabilities.
+        em_max_pairs: Maximum blocked pairs per EM training run (deterministic hash sample above it).
+    """
+
+    recall: float = 0.7
+    u_max_pairs: float = 3e6
+    em_max_pairs: float = 2e6
+
+    name = "base"
+    needs_raw_text = False
+
+    def comparisons(self) -> list[ComparisonCreator]:
+        raise NotImplementedError
+
+    def blocking_rules(self) -> list[BlockingRuleCreator]:
+        raise NotImplementedError
+
+    def training_rules(self) -> list[BlockingRuleCreator]:
+        raise NotImplementedError
+
+    def deterministic_rules(self) -> list[BlockingRuleCreator]:
+        """Return rules whose pairs are almost all matches (for the prior)."""
+        raise NotImplementedError
+
+    def deterministic_comparisons(self) -> tuple[str, ...]:
+        """Return the comparisons whose best level the deterministic rules require.
+
+        The rules' recall among true matches is then the product of those levels' m probabilities
+        (conditional independence), which lets training re-estimate the prior once m is known instead
+        of relying on the assumed ``recall``.
+        """
+        raise NotImplementedError
+
+    def columns(self) -> tuple[str, ...]:
+        """Return the prepared columns this model reads."""
+        raise NotImplementedError
+
+    def splink_settings(self, link_type: LinkType, *, retain_gammas: bool = False) -> SettingsCreator:
+        """Return the untrained Splink settings.
+
+        Args:
+            link_type: "link_and_dedupe" for several sources, "dedupe_only" for one.
+            retain_gammas: Keep the per-comparison agreement levels (gamma columns) in predictions.
+        """
+        return SettingsCreator(
+            link_type=link_type,
+            unique_id_column_name="unique_id",
+            comparisons=self.comparisons(),
+            blocking_rules_to_generate_predictions=self.blocking_rules(),
+            retain_matching_columns=False,
+            retain_intermediate_calculation_columns=retain_gammas,
+        )
+
+
+def _year_comparison(column: str, label: str, tolerances: tuple[int, ...]) -> ComparisonCreator:
+    levels: list[cll.ComparisonLevelCreator] = [cll.NullLevel(column), cll.ExactMatchLevel(column)]
+    levels += [cll.AbsoluteDifferenceLevel(column, t) for t in tolerances]
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=label)
+
+
+def _sex() -> ComparisonCreator:
+    return cl.CustomComparison(
+        comparison_levels=[cll.NullLevel("sex"), cll.ExactMatchLevel("sex"), cll.ElseLevel()],
+        output_column_name="sex",
+    )
+
+
+@dataclass(frozen=True)
+class KoreanSettings(_Base):
+    """Splink model on Korean name keys and normalised places (see the module docstring)."""
+
+    name = "korean"
+    needs_raw_text = False
+
+    def columns(self) -> tuple[str, ...]:
+        return (
+            "surname_id", "surname_ids", "given_key", "given_keys", "full_key", "full_keys", "given_jamo",
+            "birth_year", "sex", "province", "county", "exit_year", "birth_bin_a", "birth_bin_b",
+        )  # fmt: skip
+
+    def comparisons(self) -> list[ComparisonCreator]:
+        surname = cl.CustomComparison(
+            output_column_name="surname",
+            comparison_levels=[
+                cll.NullLevel("surname_id"),
+                cll.ExactMatchLevel("surname_id").configure(
+                    tf_adjustment_column="surname_id", label_for_charts="same surname"
+                ),
+                cll.Or(cll.ArrayIntersectLevel("surname_ids"), cll.ArrayIntersectLevel("full_keys")).configure(
+                    label_for_charts="surname readings overlap"
+                ),
+                cll.ElseLevel(),
+            ],
+        )
+        given = cl.CustomComparison(
+            output_column_name="given_name",
+            comparison_levels=[
+                cll.NullLevel("given_key"),
+                cll.ExactMatchLevel("given_key").configure(
+                    tf_adjustment_column="given_key", label_for_charts="same given-name key"
+                ),
+                cll.Or(cll.ArrayIntersectLevel("given_keys"), cll.ArrayIntersectLevel("full_keys")).configure(
+                    label_for_charts="another reading agrees"
+                ),
+                cll.Or(
+                    cll.JaroWinklerLevel("given_key", 0.92),
+                    cll.And(
+                        cll.Not(cll.NullLevel("given_jamo")), cll.LevenshteinLevel("given_jamo", 1)
+                    ),
+                ).configure(label_for_charts="one slip apart"),
+                cll.JaroWinklerLevel("given_key", 0.8).configure(label_for_charts="similar"),
+                cll.ElseLevel(),
+            ],
+        )
+        origin = cl.CustomComparison(
+            output_column_name="origin",
+            comparison_levels=[
+                cll.NullLevel("province"),
+                cll.ExactMatchLevel("county").configure(label_for_charts="same county"),
+                cll.And(
+                    cll.ExactMatchLevel("province"), cll.NullLevel("county")
+                ).configure(label_for_charts="same province, county unknown"),
+                cll.ExactMatchLevel("province").configure(label_for_charts="same province"),
+                cll.ElseLevel(),
+            ],
+        )
+        return [
+            surname,
+            given,
+            _year_comparison("birth_year", "birth_year", (1, 2, 5)),
+            _sex(),
+            origin,
+            _year_comparison("exit_year", "exit_year", (1, 3)),
+        ]
+
+    def blocking_rules(self) -> list[BlockingRuleCreator]:
+        explode = ["full_keys"]
+        return [
+            # Any reading of the name, with birth years at most 2 apart (two offset 4-year bins) ...
+            block_on("full_keys", "birth_bin_a", arrays_to_explode=explode),
+            block_on("full_keys", "birth_bin_b", arrays_to_explode=explode),
+            # ... or when the birth year is missing or wrong: the same county, or the same exit year.
+            block_on("full_keys", "county", arrays_to_explode=explode),
+            block_on("full_keys", "exit_year", arrays_to_explode=explode),
+            # Surname misread or mistyped; given name mistyped.
+            block_on("given_key", "birth_year", "county"),
+            block_on("surname_id", "birth_year", "county", "exit_year"),
+            # No usable name at all.
+            block_on("birth_year", "sex", "county", "exit_year"),
+        ]
+
+    def training_rules(self) -> list[BlockingRuleCreator]:
+        # Each EM run estimates m for the comparisons not in its rule, so together they cover all. The
+        # name is always combined with two more fields: with Korean names, blocks on a name and one field
+        # are full of namesakes, and EM then mistakes namesakes for the same person.
+        return [
+            block_on("full_key", "birth_year", "county"),  # sex, exit year
+            block_on("full_key", "county", "exit_year"),  # birth year, sex
+            block_on("full_key", "birth_year", "exit_year"),  # origin, sex
+            block_on("birth_year", "county", "exit_year"),  # surname, given name, sex
+        ]
+
+    def deterministic_rules(self) -> list[BlockingRuleCreator]:
+        return [block_on("full_key", "birth_year", "county", "exit_year")]
+
+    def deterministic_comparisons(self) -> tuple[str, ...]:
+        return ("surname", "given_name", "birth_year", "origin", "exit_year")
+
+
+@dataclass(frozen=True)
+class GenericSettings(_Base):
+    """Baseline Splink model on raw text, without Korean keys (for comparison only)."""
+
+    name = "generic"
+    needs_raw_text = True
+
+    def columns(self) -> tuple[str, ...]:
+        return ("name_text", "hangul_text", "origin_text", "birth_year", "sex", "exit_year")
+
+    def comparisons(self) -> list[ComparisonCreator]:
+        name = cl.CustomComparison(
+            output_column_name="name",
+            comparison_levels=[
+                cll.NullLevel("name_text"),
+                cll.ExactMatchLevel("name_text").configure(tf_adjustment_column="name_text"),
+                cll.JaroWinklerLevel("name_text", 0.92),
+                cll.LevenshteinLevel("name_text", 2),
+                cll.JaroWinklerLevel("name_text", 0.8),
+                cll.ElseLevel(),
+            ],
+        )
+        hangul = cl.CustomComparison(
+            output_column_name="hangul",
+            comparison_levels=[
+                cll.NullLevel("hangul_text"),
+                cll.ExactMatchLevel("hangul_text"),
+                cll.LevenshteinLevel("hangul_text", 1),
+                cll.ElseLevel(),
+            ],
+        )
+        origin = cl.CustomComparison(
+            output_column_name="origin",
+            comparison_levels=[
+                cll.NullLevel("origin_text"),
+                cll.ExactMatchLevel("origin_text"),
+                cll.JaroWinklerLevel("origin_text", 0.9),
+                cll.ElseLevel(),
+            ],
+        )
+        return [
+            name,
+            hangul,
+            _year_comparison("birth_year", "birth_year", ()),
+            _sex(),
+            origin,
+            _year_comparison("exit_year", "exit_year", ()),
+        ]
+
+    def blocking_rules(self) -> list[BlockingRuleCreator]:
+        return [
+            block_on("name_text"),
+            block_on("hangul_text"),
+            block_on("substr(name_text, 1, 4)", "birth_year"),
+            block_on("substr(hangul_text, 1, 2)", "birth_year"),
+            block_on("birth_year", "origin_text", "exit_year"),
+        ]
+
+    def training_rules(self) -> list[BlockingRuleCreator]:
+        return [
+            block_on("name_text"),  # everything but the name
+            block_on("hangul_text"),  # everything but Hangul
+            block_on("birth_year", "origin_text", "exit_year"),  # names, sex
+        ]
+
+    def deterministic_rules(self) -> list[BlockingRuleCreator]:
+        return [block_on("name_text", "birth_year", "origin_text")]
+
+    def deterministic_comparisons(self) -> tuple[str, ...]:
+        return ("name", "birth_year", "origin")
+
+
+#: Either model.
+LinkageSettings = KoreanSettings | GenericSettings

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class EstimationConfig(AppConfig):
+    name = "haven.estimation"
+    verbose_name = "Estimation of the undocumented"
