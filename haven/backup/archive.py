@@ -42,7 +42,9 @@ What is detected, and how it is reported (``ArchiveError``'s message names the f
   was altered)". Both cases are the same to the cryptography, so they cannot be told apart;
 - the file shorter or longer than the authenticated length: "is truncated" / "unexpected bytes follow its end";
 - any changed, moved, swapped or replayed chunk: its tag fails, "chunk i fails authentication";
-- (defence in depth) the last chunk sealed as not final, or a final chunk before the end: "truncated".
+- (defence in depth, for someone holding the passphrase who also fixes up the header) the last chunk sealed as
+  not final: "truncated: the final chunk is missing"; a final chunk before the end: "is a final chunk but more
+  follow".
 
 The authenticated length is written last (the writer seeks back to the header), so an archive must be written
 to a seekable file; the final flag keeps the payload self-delimiting even without it. A reader returns a

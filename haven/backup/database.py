@@ -198,7 +198,8 @@ class PostgresDatabase:
         return path
 
     def _run(self, args: list[str], *, what: str, die_with_parent: bool = False) -> None:
-        env = dict(os.environ)
+        # Haven's own secrets (the backup passphrase, the master key) have no business in the tool's environment.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_") and k != "DATABASE_URL"}
         env.update({_LIBPQ_ENV[key]: value for key, value in self.conninfo.items() if key in _LIBPQ_ENV})
         dbname = self.conninfo.get("dbname")
         if dbname:

@@ -6,14 +6,15 @@ from a passphrase) holds a tar stream (PAX format) of:
 - ``database/haven.sqlite3`` or ``database/haven.pgdump``: a consistent copy of the database
   (``haven.backup.database``: SQLite's online backup API, or ``pg_dump --format=custom``);
 - ``files/…``: the evidence files directory ``HAVEN_FILES_DIR``, if it exists (regular files and directories,
-  with their permissions and modification times; symbolic links and special files are skipped and counted);
+  with their permissions and modification times; symbolic links, special files and files that disappear while
+  the backup runs are skipped and counted);
 - ``keys/keys.json``: ``{"haven_master_key": …, "secret_key": …}`` as configured when the backup was made. The
   data keys are in the database, wrapped by the master key, so the archive is the whole instance and its
   passphrase is the only secret needed to read it. Keep the passphrase apart from the archive;
 - ``manifest.json``, last, once everything it describes is written: ``format``, ``haven_version``,
   ``created_at``, ``archive_id``, ``db_vendor``, ``database`` (``member`` and the row count per table, from the
   same snapshot as the copy), ``members`` (size and SHA-256 of every other regular member), ``directories``
-  and ``skipped`` (how many symbolic links or special files were left out).
+  and ``skipped`` (how many entries of the files directory were left out, see above).
 
 Backup. The database is copied first, then the files are read, so that a file a copied record names exists
 (a file added meanwhile is merely extra). The archive is written to ``FILE.partial`` (mode 0600, locked against
@@ -27,7 +28,14 @@ row counts; on PostgreSQL that the live database has no table the backup lacks),
 Any failure there changes nothing. Only then is the instance replaced: the files directory is moved aside
 (``files.before-restore-<time>``), the restored one moved in, the database replaced all or nothing (see
 ``haven.backup.database``); if that fails, the files are moved back. The old files are deleted at the end.
-Stop Haven's web and worker processes before a restore: they cache data keys.
+Only a crash (not an error) between the files swap and the end of the database replacement leaves the restored
+files next to the old database, with the old files still in ``files.before-restore-<time>``: run the restore
+again. Stop Haven's web and worker processes before a restore: they cache data keys.
+
+Audit. "Backup made" is recorded once the archive is complete (so no archive holds its own entry). After a
+restore the restored chain is verified (``haven.audit.verify``) and the result reported, then "backup restored"
+is recorded in it, naming the archive and the newest entry of the log it replaced (``replaced_audit_head``):
+entries written after the backup was made are gone with the rest of the newer data, and this says they were.
 
 Keys on restore. If the configured master key or Django secret key differs from the archive's: in demo and test
 mode, where they live in ``$HAVEN_HOME/keys``, the archive's are written there (``master.key``,
@@ -240,12 +248,17 @@ def _write_payload(writer: ArchiveWriter, db: Database, stage: Path, files_dir: 
         if files_dir.is_dir():
             for rel, path, is_dir in _walk_files(files_dir, skipped):
                 name = f"{FILES}/{rel}" if rel else FILES
-                if is_dir:
-                    st = path.stat()
-                    tar.addfile(_tarinfo(name, mode=st.st_mode, mtime=st.st_mtime, kind=tarfile.DIRTYPE))
-                    directories.append(name)
-                else:
-                    members[name] = _add_file(tar, path, name)
+                # Haven keeps running: a file may go between listing and reading (an upload's temporary file
+                # renamed, say). The database was copied first, so no record it holds can name such a file.
+                try:
+                    if is_dir:
+                        st = path.stat()
+                        tar.addfile(_tarinfo(name, mode=st.st_mode, mtime=st.st_mtime, kind=tarfile.DIRTYPE))
+                        directories.append(name)
+                    else:
+                        members[name] = _add_file(tar, path, name)
+                except FileNotFoundError:  # raised before anything of it reached the archive
+                    skipped.append(str(path))
         keys = {"haven_master_key": settings.HAVEN_MASTER_KEY, "secret_key": settings.SECRET_KEY}
         members[KEYS] = _add_bytes(tar, KEYS, json.dumps(keys).encode("utf-8"))
         manifest = {

@@ -88,9 +88,11 @@ INSTALLED_APPS = [
     "haven.reference",
     "haven.records",
     "haven.evidence",
+    "haven.exchange",
     "haven.audit",
     "haven.backup",
     "haven.estimation",
+    "haven.web",
     "haven.demo",
 ]
 

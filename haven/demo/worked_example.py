@@ -21,6 +21,7 @@ from haven.records.models import (
     Involvement,
     NameKind,
     NameSystem,
+    Person,
     Sex,
 )
 from haven.records.services import NameInput, person_create
@@ -47,48 +48,26 @@ def add_worked_example(organisation: Organisation, compartment: Compartment, cod
             NameInput("Kim Yeong-hwan", NameKind.ROMANIZED, NameSystem.RR, "Kim", "Yeong-hwan"),
         ],
     )
-    colleagues = person_create(
-        organisation=organisation,
-        compartment=compartment,
-        confidentiality=public,
-        external_id="worked-example-three-colleagues",
-        names=[NameInput("Three colleagues of Kim Young-hwan", NameKind.OTHER, is_primary=True)],
-    )
-    colleagues.counting_unit = _term("counting-units", codes["group"])
+
+    def group(slug: str, label: str, counting_unit: str) -> Person:
+        """A group or institution, named by what it is (no individual is named but Kim Young-hwan)."""
+        return person_create(
+            organisation=organisation,
+            compartment=compartment,
+            confidentiality=public,
+            external_id=f"worked-example-{slug}",
+            names=[NameInput(label, NameKind.OTHER, is_primary=True)],
+            counting_unit=_term("counting-units", codes[counting_unit]),
+        )
+
+    colleagues = group("three-colleagues", "Three colleagues of Kim Young-hwan", "group")
     colleagues.group_description = "Three South Korean colleagues detained with him (names not used here)."
     colleagues.number_of_persons_in_group = 3
-    colleagues.save()
-    prc = person_create(
-        organisation=organisation,
-        compartment=compartment,
-        confidentiality=public,
-        external_id="worked-example-prc-state-security",
-        names=[NameInput("PRC state security authorities (Dalian)", NameKind.OTHER, is_primary=True)],
-    )
-    dprk = person_create(
-        organisation=organisation,
-        compartment=compartment,
-        confidentiality=public,
-        external_id="worked-example-dprk-agents",
-        names=[NameInput("North Korean agents (unidentified)", NameKind.OTHER, is_primary=True)],
-    )
-    press = person_create(
-        organisation=organisation,
-        compartment=compartment,
-        confidentiality=public,
-        external_id="worked-example-press-conference",
-        names=[NameInput("Press conference of 3 August 2012, Seoul", NameKind.OTHER, is_primary=True)],
-    )
-    consulate = person_create(
-        organisation=organisation,
-        compartment=compartment,
-        confidentiality=public,
-        external_id="worked-example-rok-consulate",
-        names=[NameInput("Consular officials of the Republic of Korea", NameKind.OTHER, is_primary=True)],
-    )
-    for group in (prc, dprk, press, consulate):
-        group.counting_unit = _term("counting-units", codes["institution"])
-        group.save()
+    colleagues.save(update_fields=["group_description", "number_of_persons_in_group"])
+    prc = group("prc-state-security", "PRC state security authorities (Dalian)", "institution")
+    dprk = group("dprk-agents", "North Korean agents (unidentified)", "institution")
+    press = group("press-conference", "Press conference of 3 August 2012, Seoul", "institution")
+    consulate = group("rok-consulate", "Consular officials of the Republic of Korea", "institution")
 
     event = Event(
         **common,

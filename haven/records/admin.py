@@ -15,7 +15,6 @@ from django.http import HttpRequest
 from haven.accounts import policy
 from haven.accounts.admin_policy import PolicyTabularInline, RecordAdmin
 from haven.records.access import audit_view
-from haven.records.services import person_reindex
 from haven.records.models import (
     Act,
     BiographicRelation,
@@ -28,6 +27,7 @@ from haven.records.models import (
     Person,
     PersonName,
 )
+from haven.records.services import person_reindex
 
 RECORD_FIELDS = ("organisation", "compartment", "confidentiality", "external_id")
 

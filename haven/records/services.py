@@ -86,8 +86,10 @@ def person_create(
     external_id: str = "",
     provenance: dict[str, object] | None = None,
     created_by: object | None = None,
+    counting_unit: object | None = None,
 ) -> Person:
     person = Person.objects.create(
+        counting_unit=counting_unit,
         organisation=organisation,
         compartment=compartment,
         sex=sex,

@@ -537,6 +537,7 @@ _WHOLE = re.compile(r"\A(?:\d+|\d{1,3}(?:,\d{3})+)\Z")
 _DECIMAL = re.compile(r"\A\d+(?:\.\d+)?\Z")
 _YEAR = re.compile(r"\A\d{4}\Z")
 _MONTH = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
+_FIRST_OF_MONTH = re.compile(r"\A\d{4}-(0[1-9]|1[0-2])-01\Z")
 _ISO3 = re.compile(r"\A[A-Z]{3}\Z")
 _YY = r"'?(\d{2}|\d{4})"
 _MOU_CUMULATIVE = re.compile(rf"\A~\s*{_YY}\Z")
@@ -581,6 +582,8 @@ def normalise(column: ColumnSpec, value: str) -> tuple[str, str | None]:
             return value, f"not a year: {value!r}"
         return value, None
     if kind == "month":
+        if _FIRST_OF_MONTH.match(value):  # a spreadsheet stores a month as the date of its first day
+            value = value[:7]
         if not _MONTH.match(value):
             return value, f"not a month written YYYY-MM: {value!r}"
         return value, None

@@ -92,10 +92,12 @@ def wipe_database() -> None:
         else:
             raw: sqlite3.Connection = connection.connection
             raw.execute("PRAGMA foreign_keys=OFF")
+            # Virtual tables (full-text indexes) first: dropping one drops its shadow tables with it.
             for (name,) in raw.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "ORDER BY sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
             ).fetchall():
-                raw.execute(f'DROP TABLE "{name}"')
+                raw.execute(f'DROP TABLE IF EXISTS "{name}"')
             raw.execute("PRAGMA foreign_keys=ON")
     assert connection.introspection.table_names() == []
 

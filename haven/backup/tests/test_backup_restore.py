@@ -511,3 +511,44 @@ def test_when_the_database_cannot_be_replaced_the_files_are_put_back_and_nothing
         monkeypatch.setattr(SqliteDatabase, "replace", failing)
         message = "could not be replaced"
     refused(instance, message)
+
+
+def test_a_file_that_disappears_while_the_backup_runs_is_skipped(instance, monkeypatch):
+    from haven.backup import services
+
+    instance.write("kept.txt", b"kept")
+    instance.write("upload.tmp", b"renamed away meanwhile")
+    add_file = services._add_file
+
+    def racing(tar, path, name):  # type: ignore[no-untyped-def]
+        if path.name == "upload.tmp":
+            path.unlink()
+        return add_file(tar, path, name)
+
+    monkeypatch.setattr(services, "_add_file", racing)
+    report = backup(instance)
+    assert report.manifest["skipped"] == 1
+    assert (
+        "files/kept.txt" in report.manifest["members"]
+        and "files/upload.tmp" not in report.manifest["members"]
+    )
+
+
+def test_evidence_attached_through_haven_opens_again_after_a_wipe_and_restore(instance):
+    personas = pytest.importorskip("haven.accounts.tests.personas")
+    from haven.accounts.models import Role
+    from haven.evidence.services import evidence_attach, evidence_open
+
+    world = personas.World()
+    content = ("증언 녹취록 (synthetic). " * 60_000).encode()  # several of the evidence store's 1 MiB chunks
+    evidence = evidence_attach(
+        actor=world.users[Role.DOCUMENTER], record=world.person_a, chunks=[content],
+        original_name="testimony.txt", media_type="text/plain",
+    )  # fmt: skip
+    backup(instance)
+    wipe_database()
+    keyring.clear_cache()
+    shutil.rmtree(instance.files)
+    restore(instance, into_empty_only=True)
+    evidence.refresh_from_db()
+    assert b"".join(evidence_open(actor=world.users[Role.DOCUMENTER], evidence=evidence)) == content

@@ -23,4 +23,6 @@ def test_the_admin_shows_datasets_and_versions_read_only(client):
     url = reverse("admin:reference_referenceversion_change", args=[version.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"note": "edited"}).status_code == 403
-    assert client.get(reverse("admin:reference_referenceversion_delete", args=[version.pk])).status_code == 403
+    assert (
+        client.get(reverse("admin:reference_referenceversion_delete", args=[version.pk])).status_code == 403
+    )

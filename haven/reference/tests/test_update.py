@@ -4,7 +4,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from haven.audit.models import AuditAction, AuditEntry
@@ -161,6 +160,8 @@ def test_an_export_loads_back_as_the_same_rows(tmp_path):
 
 
 def test_an_xlsx_file_loads(tmp_path):
+    import openpyxl
+
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Settlement indicators (MOU)"])
@@ -199,6 +200,19 @@ def test_an_xlsx_file_loads(tmp_path):
             "school_dropout_rate": "1.5",
         },
     ]
+
+
+def test_an_xlsx_with_month_dates_loads_into_the_subannual_figures(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["period", "period_from", "period_to", "arrivals", "male", "female"])
+    sheet.append(["2025 Q1", dt.datetime(2025, 1, 1), dt.datetime(2025, 3, 1), 38, 3, 35])
+    path = tmp_path / "quarters.xlsx"
+    book.save(path)
+    reference_update("mou-arrivals-subannual", path)
+    assert row("mou-arrivals-subannual", period="2025 Q1")["period_to"] == "2025-03"
 
 
 def unhcr_answer(items: list[dict], **page) -> dict:

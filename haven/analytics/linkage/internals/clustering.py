@@ -187,9 +187,7 @@ def _split_groups(
     sorter = np.argsort(known_keys)
     pos = np.searchsorted(known_keys, keys, sorter=sorter)
     pos = np.minimum(pos, max(len(known_keys) - 1, 0))
-    found = (
-        known_keys[sorter[pos]] == keys if len(known_keys) else np.zeros(len(keys), dtype=bool)
-    )
+    found = known_keys[sorter[pos]] == keys if len(known_keys) else np.zeros(len(keys), dtype=bool)
     weights = np.full(len(keys), -WEIGHT_CAP)
     if len(known_keys):
         weights[found] = weight[sorter[pos[found]]]

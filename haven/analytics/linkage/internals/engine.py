@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -34,14 +34,29 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from .clustering import cluster_pairs
 from .prepare import ProgressCallback
-from .settings import GenericSettings, KoreanSettings, LinkageSettings
+from .settings import GenericSettings, KoreanSettings, LinkageSettings, LinkType
 
-__all__ = ["Backend", "LabelledPair", "LinkResult", "PairEvidence", "run_linkage"]
+__all__ = [
+    "Backend",
+    "LabelledPair",
+    "LinkResult",
+    "PairEvidence",
+    "default_settings",
+    "run_linkage",
+    "train_model_json",
+]
 
 Backend = Literal["duckdb", "spark"]
 
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 #: Pairs below this probability are not kept as evidence (nor needed for clustering).
 EVIDENCE_FLOOR: Final = 0.2
+#: Term frequencies stored with a model only for values seen at least this often (k-anonymity: a model
+#: JSON may be stored, and a value seen once or twice is close to a person's name).
+TF_MIN_COUNT: Final = 5
+#: Below this many records, term frequencies are taken from the model, not from the input.
+TF_MIN_RECORDS: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,9 @@ class PairEvidence:
         match_weight: log2 of the posterior odds (prior plus the Bayes factors of all comparisons).
         levels: For each comparison (surname, given_name, birth_year ...), the agreement level reached,
             e.g. {"birth_year": "Absolute difference of 'birth_year' <= 1", "origin": "same county"}.
+        weights: For each comparison, its contribution to the match weight in bits (log2 Bayes factor,
+            including any term-frequency adjustment): positive for evidence of a match, 0 when a value
+            is missing.
     """
 
     left: int
@@ -77,6 +95,7 @@ class PairEvidence:
     match_probability: float
     match_weight: float
     levels: dict[str, str]
+    weights: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -87,9 +106,9 @@ class LinkResult:
         cluster_ids: One cluster id per input record, in input order. Ids are 1, 2, 3 ... numbered in
             order of each cluster's first record; records with equal ids are taken to be one person.
         pairs: Scored candidate pairs with ``match_probability`` >= 0.2, sorted by (left, right):
-            columns ``left`` and ``right`` (record indexes), ``match_probability``, ``match_weight`` and
-            one ``gamma_<comparison>`` column per comparison with the agreement level reached (-1 = a value
-            is missing; higher = closer agreement; see ``levels``).
+            columns ``left`` and ``right`` (record indexes), ``match_probability``, ``match_weight``, and
+            per comparison ``gamma_<comparison>`` (the agreement level reached: -1 = a value is missing,
+            higher = closer agreement; see ``levels``) and ``mw_<comparison>`` (its weight in bits).
         levels: For each comparison, the label of each gamma value.
         model_json: The trained Splink model (settings and m/u parameters) as JSON; pass it back as
             ``model=`` to reproduce a run without training.
@@ -123,6 +142,7 @@ class LinkResult:
             match_probability=float(row["match_probability"]),
             match_weight=float(row["match_weight"]),
             levels=levels,
+            weights={name: float(row[f"mw_{name}"]) for name in self.levels},
         )
 
 
@@ -222,7 +242,9 @@ def _label_tables(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     index = {
         (s, r): i
-        for i, (s, r) in enumerate(zip(table["source"].to_pylist(), table["record_id"].to_pylist(), strict=True))
+        for i, (s, r) in enumerate(
+            zip(table["source"].to_pylist(), table["record_id"].to_pylist(), strict=True)
+        )
     }
     accepted: list[tuple[int, int]] = []
     rejected: list[tuple[int, int]] = []
@@ -262,6 +284,7 @@ def _train(
         report("train", 3 + k, steps)
     # Re-estimate the prior with the deterministic rules' recall implied by the trained m values.
     recall = _implied_recall(linker.misc.save_model_to_json(), settings.deterministic_comparisons())
+    recall *= _complete_share(table, settings.deterministic_columns()) ** 2
     linker.training.estimate_probability_two_random_records_match(
         settings.deterministic_rules(), recall=recall
     )
@@ -287,7 +310,19 @@ def _implied_recall(model: dict[str, Any], names: Sequence[str]) -> float:
         if comparison["output_column_name"] in names:
             best = next(lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level"))
             recall *= float(best.get("m_probability") or 1.0)
-    return min(1.0, max(recall, 0.01))
+    return min(1.0, max(recall, 0.001))
+
+
+def _complete_share(table: pa.Table, columns: Sequence[str]) -> float:
+    """Return the share of records with all ``columns`` present (a pair has both with its square)."""
+    if table.num_rows == 0:
+        return 1.0
+    present = pc.is_valid(table[columns[0]]) if columns else None
+    for column in columns[1:]:
+        present = pc.and_(present, pc.is_valid(table[column]))
+    if present is None:
+        return 1.0
+    return max(pc.sum(present).as_py() / table.num_rows, 0.01)
 
 
 def _predictions(frame: SplinkDataFrame, comparisons: dict[str, bool]) -> pa.Table:
@@ -299,17 +334,17 @@ def _predictions(frame: SplinkDataFrame, comparisons: dict[str, bool]) -> pa.Tab
         "match_weight",
     ]
     for name, has_tf in comparisons.items():
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"model has an invalid comparison name {name!r}")
         select.append(f"cast(gamma_{name} as tinyint) as gamma_{name}")
         tf = f" + coalesce(mw_tf_adj_{name}, 0)" if has_tf else ""
         select.append(f"mw_{name}{tf} as mw_{name}")
     # Row order varies between runs (parallel execution); sort so results are reproducible.
-    sql = f"select {', '.join(select)} from {{this}} order by 1, 2"
+    sql = f"select {', '.join(select)} from {{this}} order by 1, 2"  # noqa: S608 - identifiers checked above
     return frame.query_sql(sql).as_pyarrow_table()
 
 
-def _missing_scorer(
-    linker: Linker, db: DatabaseAPI[Any], sources: list[str], aliases: dict[str, str]
-) -> Any:
+def _missing_scorer(linker: Linker, db: DatabaseAPI[Any], sources: list[str], aliases: dict[str, str]) -> Any:
     def score(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         keys_l = [f"{aliases[sources[i]]}-__-{i}" for i in left.tolist()]
         keys_r = [f"{aliases[sources[j]]}-__-{j}" for j in right.tolist()]
@@ -329,6 +364,128 @@ def _missing_scorer(
     return score
 
 
+def _check(table: pa.Table, settings: LinkageSettings) -> None:
+    missing = [c for c in ("unique_id", "source", *settings.columns()) if c not in table.column_names]
+    if missing:
+        hint = " (prepare_records(..., keep_raw=True))" if settings.needs_raw_text else ""
+        raise ValueError(f"records lack columns {missing}{hint}")
+
+
+def _trained_model(
+    db: DatabaseAPI[Any],
+    inputs: SplinkDataFrame | list[SplinkDataFrame],
+    table: pa.Table,
+    settings: LinkageSettings,
+    link_type: LinkType,
+    seed: int,
+    accepted: list[tuple[int, int]],
+    aliases: dict[str, str],
+    report: ProgressCallback,
+) -> dict[str, Any]:
+    trainer = Linker(inputs, settings.splink_settings(link_type), log_level=None)
+    _train(trainer, settings, seed, db, accepted, table, aliases, report)
+    model = _rounded(trainer.misc.save_model_to_json())
+    model.pop("linker_uid", None)  # random per linker; not part of the model
+    model["haven"] = {
+        "settings": settings.name,
+        "term_frequencies": _term_frequencies(table, model),
+        "tf_min_count": TF_MIN_COUNT,
+    }
+    return model
+
+
+_PARAMETERS: Final = ("m_probability", "u_probability", "fix_m_probability", "fix_u_probability")
+
+
+def _for_dialect(model: dict[str, Any], backend: Backend, link_type: LinkType) -> dict[str, Any]:
+    """Return ``model`` with its SQL in ``backend``'s dialect.
+
+    A model's comparison and blocking SQL is written for the backend that trained it (DuckDB quotes
+    identifiers with "", Spark with ``; the function names differ). For another backend the settings are
+    regenerated from the settings class named in the model and the trained parameters copied over.
+    """
+    if model.get("sql_dialect", backend) == backend:
+        return model
+    name = model.get("haven", {}).get("settings")
+    if name not in ("korean", "generic"):
+        raise ValueError(f"a model trained on {model.get('sql_dialect')} cannot be used on {backend}")
+    fresh = default_settings(name).splink_settings(link_type).create_settings_dict(backend)
+    for new, old in zip(fresh["comparisons"], model["comparisons"], strict=True):
+        for new_level, old_level in zip(new["comparison_levels"], old["comparison_levels"], strict=True):
+            new_level.update({k: old_level[k] for k in _PARAMETERS if k in old_level})
+    for key, value in model.items():
+        if key not in ("comparisons", "blocking_rules_to_generate_predictions", "sql_dialect"):
+            fresh[key] = value
+    return fresh
+
+
+def _rounded(value: Any) -> Any:
+    """Round every float to 10 significant digits.
+
+    DuckDB sums in parallel, so the last bits of trained parameters vary between runs; rounding makes
+    the model (and everything scored with it) identical for a seed.
+    """
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    return sorted(
+        {
+            lv["tf_adjustment_column"]
+            for c in model["comparisons"]
+            for lv in c["comparison_levels"]
+            if lv.get("tf_adjustment_column")
+        }
+    )
+
+
+def _term_frequencies(table: pa.Table, model: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Return Splink-style term frequencies (share of non-null values) of frequent values only."""
+    out: dict[str, dict[str, float]] = {}
+    for column in _tf_columns(model):
+        counts = pc.value_counts(table[column].drop_null()).to_pylist()
+        total = sum(c["counts"] for c in counts)
+        out[column] = {str(c["values"]): c["counts"] / total for c in counts if c["counts"] >= TF_MIN_COUNT}
+    return out
+
+
+def _register_term_frequencies(linker: Linker, db: DatabaseAPI[Any], model: dict[str, Any]) -> None:
+    stored = model.get("haven", {}).get("term_frequencies", {})
+    for column, values in stored.items():
+        lookup = pa.table({column: list(values), f"tf_{column}": list(values.values())})
+        frame = db.register(lookup, table_name=f"__haven_tf_{secrets.token_hex(4)}")
+        linker.table_management.register_term_frequency_lookup(frame, column)
+
+
+def train_model_json(
+    table: pa.Table,
+    *,
+    settings: LinkageSettings,
+    backend: Backend,
+    seed: int,
+    labels: Sequence[LabelledPair],
+    progress: ProgressCallback | None,
+) -> str:
+    """Train a model on prepared records and return it as JSON; see :func:`~..train_model`."""
+    _check(table, settings)
+    report = progress or (lambda stage, done, total: None)
+    sources = table["source"].to_pylist()
+    aliases = _aliases(sources)
+    accepted, _ = _label_tables(labels, table, aliases)
+    link_type: LinkType = "link_and_dedupe" if len(aliases) > 1 else "dedupe_only"
+    with _database(backend) as db:
+        frames = _register(db, table, settings.columns(), aliases)
+        inputs = frames if len(frames) > 1 else frames[0]
+        model = _trained_model(db, inputs, table, settings, link_type, seed, accepted, aliases, report)
+    return json.dumps(model, sort_keys=True)
+
+
 def run_linkage(
     table: pa.Table,
     *,
@@ -340,34 +497,34 @@ def run_linkage(
     labels: Sequence[LabelledPair] = (),
     model: str | dict[str, Any] | None = None,
     cluster: bool = True,
+    split_probability: float = 0.5,
 ) -> LinkResult:
     """Link prepared records; see :func:`haven.analytics.linkage.link_records`."""
     if not 0 < threshold < 1:
         raise ValueError("threshold must be strictly between 0 and 1")
-    missing = [c for c in ("unique_id", "source", *settings.columns()) if c not in table.column_names]
-    if missing:
-        hint = " (prepare_records(..., keep_raw=True))" if settings.needs_raw_text else ""
-        raise ValueError(f"records lack columns {missing}{hint}")
+    _check(table, settings)
     report = progress or (lambda stage, done, total: None)
     seed = secrets.randbelow(2**31) if seed is None else seed
     n = table.num_rows
     sources = table["source"].to_pylist()
     aliases = _aliases(sources)
     accepted, rejected = _label_tables(labels, table, aliases)
-    link_type = "link_and_dedupe" if len(aliases) > 1 else "dedupe_only"
+    link_type: LinkType = "link_and_dedupe" if len(aliases) > 1 else "dedupe_only"
     timings: dict[str, float] = {}
 
     with _database(backend) as db:
         frames = _register(db, table, settings.columns(), aliases)
         inputs = frames if len(frames) > 1 else frames[0]
         if model is None:
-            trainer = Linker(inputs, settings.splink_settings(link_type), log_level=None)
             start = time.perf_counter()
-            _train(trainer, settings, seed, db, accepted, table, aliases, report)
+            model_dict = _trained_model(
+                db, inputs, table, settings, link_type, seed, accepted, aliases, report
+            )
             timings["train"] = time.perf_counter() - start
-            model_dict = trainer.misc.save_model_to_json()
         else:
             model_dict = json.loads(model) if isinstance(model, str) else dict(model)
+            model_dict.pop("linker_uid", None)
+        model_dict = _for_dialect(model_dict, backend, link_type)
         model_dict["link_type"] = link_type
         model_dict["sql_dialect"] = backend
         model_dict["retain_matching_columns"] = False
@@ -378,7 +535,12 @@ def run_linkage(
             "retain_matching_columns": True,  # Splink keeps the gamma (level) columns only with these
             "retain_intermediate_calculation_columns": True,
         }
+        extra = scoring.pop("haven", None)
         linker = Linker(inputs, scoring, log_level=None)
+        if model is not None and extra and n < TF_MIN_RECORDS:
+            # Term frequencies estimated from a handful of records are meaningless (a name seen in 2 of
+            # 3 records would look common); use the frequencies stored with the model instead.
+            _register_term_frequencies(linker, db, model_dict)
         model_json = json.dumps(model_dict, sort_keys=True)
         levels = _level_labels(model_dict)
 
@@ -400,6 +562,7 @@ def run_linkage(
                 pairs["right"].to_numpy(),
                 pairs["match_weight"].to_numpy(),
                 threshold_weight=_probability_to_weight(threshold),
+                split_weight=_probability_to_weight(split_probability),
                 score_missing=_missing_scorer(linker, db, sources, aliases),
                 must_link=_as_arrays(accepted),
                 cannot_link=_as_arrays(rejected),

@@ -53,6 +53,9 @@ _MIN_YEAR: Final = 1850
 _MAX_YEAR: Final = 2100
 # Below this many distinct names, worker processes cost more (start-up, 0.8 s warm-up) than they save.
 _PARALLEL_MIN_NAMES: Final = 20_000
+_NAME_COLUMNS: Final = (
+    "surname_id", "surname_ids", "given_key", "given_keys", "full_key", "full_keys", "given_jamo",
+)  # fmt: skip
 _PUNCT: Final = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES: Final = re.compile(r"\s+")
 
@@ -99,9 +102,7 @@ def parse_year(value: object, *, row: int, column: str) -> int | None:
             raise InputError(f"{column} must be an integer year, got {text!r}", row=row, column=column)
         year = int(text)
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise InputError(
-            f"{column} {year} is outside {_MIN_YEAR}-{_MAX_YEAR}", row=row, column=column
-        )
+        raise InputError(f"{column} {year} is outside {_MIN_YEAR}-{_MAX_YEAR}", row=row, column=column)
     return year
 
 
@@ -243,9 +244,7 @@ def prepare_records(
         if not record_id:
             raise InputError("record_id is empty", row=i, column="record_id")
         if (source, record_id) in seen:
-            raise InputError(
-                f"duplicate record ({source!r}, {record_id!r})", row=i, column="record_id"
-            )
+            raise InputError(f"duplicate record ({source!r}, {record_id!r})", row=i, column="record_id")
         seen.add((source, record_id))
         sources.append(source)
         record_ids.append(record_id)
@@ -263,13 +262,7 @@ def prepare_records(
     places = {t: _place(t) for t in set(origins) if t}
     report("places", len(places), len(places))
 
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "surname_id", "surname_ids", "given_key", "given_keys", "full_key", "full_keys", "given_jamo",
-            "province", "county",
-        )
-    }  # fmt: skip
+    cols: dict[str, list[Any]] = {k: [] for k in (*_NAME_COLUMNS, "province", "county")}
     for name, hangul in names:
         a = infos.get(hangul) if hangul else None
         b = infos.get(name) if name else None
@@ -278,7 +271,7 @@ def prepare_records(
         if primary is None:
             primary, other = other, None
         if primary is None:
-            for key in cols:
+            for key in _NAME_COLUMNS:
                 cols[key].append([] if key.endswith("s") else None)
             continue
         surname_ids = list(primary.surname_ids) or list(other.surname_ids if other else ())
@@ -322,9 +315,8 @@ def prepare_records(
     }
     if keep_raw:
         arrays["name_text"] = pa.array([_plain(name) for name, _ in names], pa.string())
-        arrays["hangul_text"] = pa.array(
-            [_plain(h).replace(" ", "") if _plain(h) else None for _, h in names], pa.string()
-        )
+        hangul = [_plain(h) for _, h in names]
+        arrays["hangul_text"] = pa.array([h.replace(" ", "") if h else None for h in hangul], pa.string())
         arrays["origin_text"] = pa.array([_plain(o) for o in origins], pa.string())
     report("prepared", n, n)
     return pa.table(arrays)

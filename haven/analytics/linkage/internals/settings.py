@@ -84,6 +84,14 @@ class _Base:
         """
         raise NotImplementedError
 
+    def deterministic_columns(self) -> tuple[str, ...]:
+        """Return the columns that must be present for the deterministic rules to fire.
+
+        Splink's m probabilities are conditional on both values being present, so the rules' recall is
+        also multiplied by the chance that a pair has all of these (estimated from the records).
+        """
+        raise NotImplementedError
+
     def columns(self) -> tuple[str, ...]:
         """Return the prepared columns this model reads."""
         raise NotImplementedError
@@ -140,9 +148,9 @@ class KoreanSettings(_Base):
                 cll.ExactMatchLevel("surname_id").configure(
                     tf_adjustment_column="surname_id", label_for_charts="same surname"
                 ),
-                cll.Or(cll.ArrayIntersectLevel("surname_ids"), cll.ArrayIntersectLevel("full_keys")).configure(
-                    label_for_charts="surname readings overlap"
-                ),
+                cll.Or(
+                    cll.ArrayIntersectLevel("surname_ids"), cll.ArrayIntersectLevel("full_keys")
+                ).configure(label_for_charts="surname readings overlap"),
                 cll.ElseLevel(),
             ],
         )
@@ -158,9 +166,7 @@ class KoreanSettings(_Base):
                 ),
                 cll.Or(
                     cll.JaroWinklerLevel("given_key", 0.92),
-                    cll.And(
-                        cll.Not(cll.NullLevel("given_jamo")), cll.LevenshteinLevel("given_jamo", 1)
-                    ),
+                    cll.And(cll.Not(cll.NullLevel("given_jamo")), cll.LevenshteinLevel("given_jamo", 1)),
                 ).configure(label_for_charts="one slip apart"),
                 cll.JaroWinklerLevel("given_key", 0.8).configure(label_for_charts="similar"),
                 cll.ElseLevel(),
@@ -171,9 +177,9 @@ class KoreanSettings(_Base):
             comparison_levels=[
                 cll.NullLevel("province"),
                 cll.ExactMatchLevel("county").configure(label_for_charts="same county"),
-                cll.And(
-                    cll.ExactMatchLevel("province"), cll.NullLevel("county")
-                ).configure(label_for_charts="same province, county unknown"),
+                cll.And(cll.ExactMatchLevel("province"), cll.NullLevel("county")).configure(
+                    label_for_charts="same province, county unknown"
+                ),
                 cll.ExactMatchLevel("province").configure(label_for_charts="same province"),
                 cll.ElseLevel(),
             ],
@@ -198,7 +204,9 @@ class KoreanSettings(_Base):
             block_on("full_keys", "exit_year", arrays_to_explode=explode),
             # Surname misread or mistyped; given name mistyped.
             block_on("given_key", "birth_year", "county"),
+            block_on("given_key", "birth_year", "exit_year"),
             block_on("surname_id", "birth_year", "county", "exit_year"),
+            block_on("surname_id", "sex", "birth_year", "exit_year"),
             # No usable name at all.
             block_on("birth_year", "sex", "county", "exit_year"),
         ]
@@ -219,6 +227,9 @@ class KoreanSettings(_Base):
 
     def deterministic_comparisons(self) -> tuple[str, ...]:
         return ("surname", "given_name", "birth_year", "origin", "exit_year")
+
+    def deterministic_columns(self) -> tuple[str, ...]:
+        return ("full_key", "birth_year", "province", "exit_year")
 
 
 @dataclass(frozen=True)
@@ -291,6 +302,9 @@ class GenericSettings(_Base):
 
     def deterministic_comparisons(self) -> tuple[str, ...]:
         return ("name", "birth_year", "origin")
+
+    def deterministic_columns(self) -> tuple[str, ...]:
+        return ("name_text", "birth_year", "origin_text")
 
 
 #: Either model.

@@ -287,12 +287,12 @@ def _weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
     return options[-1][0]
 
 
-def _draw_person(rng: random.Random, surname_table: list[tuple[str, float]]) -> _Person:
+def _draw_person(rng: random.Random, surname_table: list[tuple[str, float]], recombine: float) -> _Person:
     provinces, children = _places()
     sid = _weighted(rng, surname_table)
     entry = next(s for s in SURNAMES if s.id == sid)
     sex = "female" if rng.random() < _FEMALE_SHARE else "male"
-    given = sample_given_name(rng, sex)  # type: ignore[arg-type]
+    given = sample_given_name(rng, sex, recombine=recombine)  # type: ignore[arg-type]
     birth = int(round(rng.gauss(1978, 13)))
     birth = min(2012, max(1930, birth))
     province = _weighted(rng, list(_PROVINCE_WEIGHTS.items()))
@@ -434,7 +434,7 @@ def _record(person: _Person, org: OrgStyle, rng: random.Random) -> dict[str, str
     }
 
 
-def generate_lists(n_records: int, *, seed: int, n_sources: int = 4) -> SyntheticData:
+def generate_lists(n_records: int, *, seed: int, n_sources: int = 4, recombine: float = 0.6) -> SyntheticData:
     """Generate about ``n_records`` records from ``n_sources`` overlapping lists, with ground truth.
 
     People are drawn until the lists hold ``n_records`` records; the result then has exactly that many.
@@ -444,6 +444,11 @@ def generate_lists(n_records: int, *, seed: int, n_sources: int = 4) -> Syntheti
         n_records: Number of records wanted.
         seed: Seed; the result is a deterministic function of (n_records, seed, n_sources).
         n_sources: Number of organisations, 1 to 5 (see :data:`ORG_STYLES`).
+        recombine: Share of given names built from two random syllables of the name lists rather than
+            taken from the lists (see :func:`~haven.analytics.korean.sample_given_name`). With 0.6 the
+            72 listed names per sex cover 40 % of people, roughly the concentration of given names in
+            South Korean birth cohorts (my estimate, not a sourced figure); 0.3 makes namesakes about
+            twice as common.
 
     Returns:
         The rows and the true person id of each row.
@@ -455,14 +460,14 @@ def generate_lists(n_records: int, *, seed: int, n_sources: int = 4) -> Syntheti
         raise ValueError(f"n_sources must be between 1 and {len(ORG_STYLES)}")
     if n_records < 0:
         raise ValueError("n_records must not be negative")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
     orgs = ORG_STYLES[:n_sources]
     surname_table = [(s.id, s.frequency) for s in SURNAMES]
     per_source: list[list[tuple[int, dict[str, str]]]] = [[] for _ in orgs]
     total = 0
     n_people = 0
     while total < n_records:
-        person = _draw_person(rng, surname_table)
+        person = _draw_person(rng, surname_table, recombine)
         pid = n_people
         n_people += 1
         for k, org in enumerate(orgs):

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  files: {totals['files']} ({size_text(totals['file_bytes'])})")
         if manifest["skipped"]:
             self.stdout.write(
-                f"  skipped: {manifest['skipped']} symbolic links or special files in the files directory"
+                f"  skipped: {manifest['skipped']} symbolic links, special files or files that disappeared meanwhile"
             )
         self.stdout.write("  keys: the master key and the Django secret key, protected by the passphrase")
         for warning in report.warnings:

@@ -54,6 +54,7 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
         call_command("load_vocabularies", stdout=self.stdout)
         call_command("load_gazetteer", stdout=self.stdout)
+        call_command("reference", "load", stdout=self.stdout)
         if Organisation.objects.filter(code="hanbit").exists():
             self.stdout.write("Demo data already present (use --reset to build it again).")
         else:
@@ -70,6 +71,10 @@ class Command(BaseCommand):
                 Compartment.objects.get(code="hanbit-public"),
                 {key: code for key, (_, code) in CODES.items()},
             )
+            call_command("web_search_index", stdout=self.stdout)
+            # Bulk loads leave the planner without statistics; PostgreSQL then picks terrible plans.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
             self.stdout.write(
                 f"Built {counts['persons']} persons, {counts['events']} events, {counts['acts']} acts "
                 f"in {time.monotonic() - started:.1f} s."

@@ -1,0 +1,79 @@
+"""prepare_records: derived columns and input validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from haven.analytics.linkage import InputError, prepare_records
+
+from .conftest import record
+
+
+def test_it_gives_every_spelling_of_ri_sol_ju_a_shared_full_key() -> None:
+    table = prepare_records(
+        [
+            record("a", "1", name_hangul="리설주"),
+            record("b", "1", name="Ri Sol Ju"),
+            record("c", "1", name="Lee Seol-ju", name_hangul="이설주"),
+            record("d", "1", name="Seol-ju Lee"),
+        ]
+    )
+    rows = table.to_pylist()
+    assert {r["surname_id"] for r in rows} == {"이"}
+    assert {r["given_key"] for r in rows} == {"sol-co"}
+    assert all("이|sol-co" in r["full_keys"] for r in rows)
+
+
+def test_it_derives_years_sex_and_place_codes() -> None:
+    table = prepare_records(
+        [
+            record("a", "1", sex="여", birth_year="1975", exit_year=" 2004 ", origin="함경북도 회령시"),
+            record("a", "2", sex="M", birth_year="", origin="Hamgyŏng-pukto"),
+            record("a", "3", sex="", origin="Sunam District, Chongjin"),
+            record("a", "4", origin="somewhere else"),
+        ]
+    )
+    rows = table.to_pylist()
+    assert (rows[0]["sex"], rows[0]["birth_year"], rows[0]["exit_year"]) == ("f", 1975, 2004)
+    assert (rows[0]["province"], rows[0]["county"]) == ("KP-09", "KP-09-HOERYONG")
+    assert (rows[1]["sex"], rows[1]["birth_year"], rows[1]["province"], rows[1]["county"]) == (
+        "m",
+        None,
+        "KP-09",
+        None,
+    )
+    # A city district is compared at city level.
+    assert rows[2]["county"] == "KP-09-CHONGJIN"
+    assert rows[3]["province"] is None
+    assert rows[0]["birth_bin_a"] == 1975 // 4 and rows[0]["birth_bin_b"] == 1977 // 4
+
+
+def test_it_keeps_raw_text_only_when_asked() -> None:
+    rows = [record("a", "1", name="Kim Jong-un", name_hangul="김정은", origin="Hoeryong")]
+    assert "name_text" not in prepare_records(rows).column_names
+    raw = prepare_records(rows, keep_raw=True).to_pylist()[0]
+    assert (raw["name_text"], raw["hangul_text"], raw["origin_text"]) == ("kim jong un", "김정은", "hoeryong")
+
+
+def test_it_handles_records_without_a_name() -> None:
+    row = prepare_records([record("a", "1", birth_year="1980")]).to_pylist()[0]
+    assert row["surname_id"] is None and row["full_keys"] == [] and row["given_key"] is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "index", "column"),
+    [
+        ([record("a", "1", birth_year="19x5")], 0, "birth_year"),
+        ([record("a", "1"), record("a", "2", exit_year="2004.0")], 1, "exit_year"),
+        ([record("a", "1", birth_year="1492")], 0, "birth_year"),
+        ([record("a", "1"), record("a", "1")], 1, "record_id"),
+        ([record("", "1")], 0, "source"),
+        ([record("a", "1", sex="yes")], 0, "sex"),
+    ],
+)
+def test_it_rejects_bad_values_naming_row_and_column(
+    rows: list[dict[str, str]], index: int, column: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        prepare_records(rows)
+    assert (info.value.row, info.value.column) == (index, column)

@@ -1,0 +1,242 @@
+"""Reads for the record pages: every related row through the access policy, masked where identifying."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from haven.accounts import policy
+from haven.lib.dates import ImpreciseDate, Precision
+from haven.places.models import Location
+from haven.records.models import (
+    Act,
+    BiographicRelation,
+    ChainOfEvents,
+    ClarificationNote,
+    Event,
+    Information,
+    Involvement,
+    Person,
+)
+
+
+def format_date(value: ImpreciseDate) -> str:
+    """Return an imprecise date as text in its own precision: "2010", "2011-03", "c. 2012", "date unknown"."""
+    if not value.is_known:
+        return _("date unknown")
+    text = str(value)
+    if value.precision == Precision.ESTIMATED:
+        return _("c. %(date)s") % {"date": text.removeprefix("c. ")}
+    return text
+
+
+def person_label(user: Any, person: Person) -> str:
+    """Return the person's primary name, or the mask for users who may not see names (names prefetched)."""
+    name = person.primary_name
+    if name is None:
+        return _("Person %(id)s") % {"id": person.pk}
+    return str(policy.masked(user, name, "full_name"))
+
+
+def persons(user: Any) -> QuerySet[Person]:
+    return policy.visible(user, Person.objects.all())
+
+
+@dataclass
+class TimelineStep:
+    date: str
+    what: str
+    place: str
+    act: Act
+
+
+def timeline(acts: list[Act]) -> list[TimelineStep]:
+    """Order a person's acts by date (earliest first, unknown dates last) as steps of their journey."""
+    ordered = sorted(
+        acts,
+        key=lambda a: (a.date_start is None, a.date_start or a.date_end, a.date_end, a.pk),
+    )
+    steps = []
+    for a in ordered:
+        places = [p.name for p in (a.facility, a.location) if p is not None]
+        if not places and a.event.location is not None:
+            places = [a.event.location.name]
+        steps.append(TimelineStep(format_date(a.date), a.act_type.label, ", ".join(dict.fromkeys(places)), a))
+    return steps
+
+
+def _notes(user: Any, record: Any, show: bool) -> list[dict[str, str]]:
+    ct = ContentType.objects.get_for_model(record)
+    return [
+        {"field": n.field_name, "note": n.note if show else policy.MASK}
+        for n in ClarificationNote.objects.filter(content_type=ct, object_id=record.pk).order_by("pk")
+    ]
+
+
+def person_page(user: Any, person: Person) -> dict[str, Any]:
+    show = policy.shows_identifying(user, person)
+    visible_persons = persons(user).values("pk")
+    acts = list(
+        policy.visible(user, Act.objects.filter(victim=person)).select_related(
+            "event__location", "act_type", "location", "facility"
+        )
+    )
+    involvements = list(
+        policy.visible(user, Involvement.objects.filter(perpetrator=person))
+        .select_related("act__act_type", "event", "degree")
+        .order_by("event__date_start", "pk")
+    )
+    information = list(
+        policy.visible(user, Information.objects.filter(source=person))
+        .select_related("event", "connection")
+        .order_by("date_start", "pk")
+    )
+    relations = [
+        {
+            "relationship": r.relationship.label,
+            "person": other,
+            "label": person_label(user, other),
+            "date": format_date(r.date),
+            "details": (r.details or "") if show else policy.MASK,
+        }
+        for r, other in [
+            *(
+                (r, r.related_person)
+                for r in BiographicRelation.objects.filter(person=person, related_person__in=visible_persons)
+                .select_related("relationship", "related_person")
+                .prefetch_related("related_person__names")
+            ),
+            *(
+                (r, r.person)
+                for r in BiographicRelation.objects.filter(related_person=person, person__in=visible_persons)
+                .select_related("relationship", "person")
+                .prefetch_related("person__names")
+            ),
+        ]
+    ]
+    names = [
+        {
+            "kind": n.get_kind_display(),
+            "system": n.get_system_display() if n.system else "",
+            "text": policy.masked(user, n, "full_name"),
+            "primary": n.is_primary,
+        }
+        for n in sorted(person.names.all(), key=lambda n: (not n.is_primary, n.pk))
+    ]
+    return {
+        "person": person,
+        "label": person_label(user, person),
+        "show_identifying": show,
+        "names": names,
+        "birth_date": (person.birth_date or "") if show else policy.MASK,
+        "origin_detail": (person.origin_detail or "") if show else policy.MASK,
+        "acts": acts,
+        "timeline": timeline(acts),
+        "involvements": involvements,
+        "information": information,
+        "relations": relations,
+        "notes": _notes(user, person, show),
+    }
+
+
+def event_page(user: Any, event: Event) -> dict[str, Any]:
+    show = policy.shows_identifying(user, event)
+    visible_persons = persons(user).values("pk")
+    acts = list(
+        policy.visible(user, Act.objects.filter(event=event, victim__in=visible_persons))
+        .select_related("act_type", "location", "facility", "victim")
+        .prefetch_related("victim__names")
+        .order_by("date_start", "pk")
+    )
+    involvements = list(
+        policy.visible(user, Involvement.objects.filter(event=event, perpetrator__in=visible_persons))
+        .select_related("act__act_type", "degree", "perpetrator")
+        .prefetch_related("perpetrator__names", "perpetrator_types")
+        .order_by("pk")
+    )
+    information = list(
+        policy.visible(user, Information.objects.filter(event=event, source__in=visible_persons))
+        .select_related("connection", "source")
+        .prefetch_related("source__names")
+        .order_by("date_start", "pk")
+    )
+    visible_events = policy.visible(user, Event.objects.all()).values("pk")
+    chains = [
+        {"direction": "to", "type": c.chain_type.label, "event": c.related_event}
+        for c in ChainOfEvents.objects.filter(event=event, related_event__in=visible_events).select_related(
+            "chain_type", "related_event"
+        )
+    ] + [
+        {"direction": "from", "type": c.chain_type.label, "event": c.event}
+        for c in ChainOfEvents.objects.filter(related_event=event, event__in=visible_events).select_related(
+            "chain_type", "event"
+        )
+    ]
+    return {
+        "event": event,
+        "date": format_date(event.date),
+        "sensitive_notes": (event.sensitive_notes or "") if show else policy.MASK,
+        "acts": [(a, person_label(user, a.victim)) for a in acts],
+        "involvements": [(i, person_label(user, i.perpetrator)) for i in involvements],
+        "information": [(i, person_label(user, i.source)) for i in information],
+        "chains": chains,
+        "notes": _notes(user, event, show),
+    }
+
+
+def act_page(user: Any, act: Act) -> dict[str, Any]:
+    victim_visible = policy.can_view(user, act.victim)
+    visible_persons = persons(user).values("pk")
+    involvements = list(
+        policy.visible(user, Involvement.objects.filter(act=act, perpetrator__in=visible_persons))
+        .select_related("degree", "perpetrator")
+        .prefetch_related("perpetrator__names", "perpetrator_types")
+        .order_by("pk")
+    )
+    return {
+        "act": act,
+        "date": format_date(act.date),
+        "event_visible": policy.can_view(user, act.event),
+        "victim_visible": victim_visible,
+        "victim_label": person_label(user, act.victim) if victim_visible else policy.MASK,
+        "methods": list(act.methods.all()),
+        "involvements": [(i, person_label(user, i.perpetrator)) for i in involvements],
+    }
+
+
+def information_page(user: Any, info: Information) -> dict[str, Any]:
+    source_visible = policy.can_view(user, info.source)
+    related = info.related_person
+    related_visible = related is not None and policy.can_view(user, related)
+    return {
+        "info": info,
+        "date": format_date(info.date),
+        "event_visible": policy.can_view(user, info.event),
+        "source_visible": source_visible,
+        "source_label": person_label(user, info.source) if source_visible else policy.MASK,
+        "related_visible": related_visible,
+        "related_label": person_label(user, related) if related_visible and related else "",
+        "source_types": list(info.source_types.all()),
+    }
+
+
+def place_page(user: Any, place: Location) -> dict[str, Any]:
+    inside = Location.objects.filter(path__startswith=place.path).exclude(pk=place.pk)
+    events = (
+        policy.visible(user, Event.objects.all())
+        .filter(location__path__startswith=place.path)
+        .select_related("location")
+        .order_by("date_start", "date_end", "pk")
+    )
+    ancestors = [c for c in place.path.split("/") if c and c != place.code]
+    return {
+        "place": place,
+        "ancestors": list(Location.objects.filter(code__in=ancestors).order_by("path")),
+        "children": list(place.children.order_by("path")),
+        "inside_count": inside.count(),
+        "events": events,
+    }

@@ -1,0 +1,123 @@
+"""Record pages and search. Thin: reads go through haven.records.access or policy-filtered pages."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from haven.accounts import policy
+from haven.audit.models import AuditAction
+from haven.audit.services import audit_record, audit_refusal
+from haven.crypto.keyring import audit_fingerprint
+from haven.places.models import Location
+from haven.records import access
+from haven.web import pages, search
+from haven.web.textsearch import event_texts_fill
+
+
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = access.person_for_user(request.user, pk, request=request)
+    return render(request, "web/person_detail.html", pages.person_page(request.user, person))
+
+
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = access.event_for_user(request.user, pk, request=request)
+    return render(request, "web/event_detail.html", pages.event_page(request.user, event))
+
+
+def act_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    act = access.act_for_user(request.user, pk, request=request)
+    return render(request, "web/act_detail.html", pages.act_page(request.user, act))
+
+
+def information_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    info = access.information_for_user(request.user, pk, request=request)
+    return render(request, "web/information_detail.html", pages.information_page(request.user, info))
+
+
+def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Places are the shared gazetteer, not compartmented records; the events listed are policy-filtered.
+    place = Location.objects.filter(pk=pk).first()
+    if place is None or not policy.has(request.user, policy.C.VIEW_RECORDS):
+        audit_refusal(
+            actor=request.user,
+            action=AuditAction.ACCESS_REFUSED,
+            target=("places.location", str(pk)),
+            request=request,
+            details={"reason": "not found or not permitted"},
+        )
+        raise Http404("No such record.")
+    audit_record(
+        actor=request.user,
+        action=AuditAction.RECORD_VIEWED,
+        target=place,
+        request=request,
+        details={"via": "page"},
+    )
+    context = pages.place_page(request.user, place)
+    context["page"] = Paginator(context.pop("events"), search.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/place_detail.html", context)
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    if not policy.has(request.user, policy.C.VIEW_RECORDS):
+        raise Http404("No such page.")
+    form = search.SearchForm(request.GET or None, user=request.user)
+    context: dict[str, object] = {"form": form}
+    if form.is_bound and form.is_valid():
+        # Events bulk-loaded (import, demo) have no search text yet: add it before searching.
+        event_texts_fill()
+        filters = search.Filters.from_form(form.cleaned_data)
+        raw = form.cleaned_data.get("q") or ""
+        parsed, result = search.run_search(request.user, raw, filters)
+        page = Paginator(result.events, search.PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
+        audit_record(
+            actor=request.user,
+            action=AuditAction.RECORD_SEARCHED,
+            request=request,
+            details={
+                "query": audit_fingerprint(raw, "audit.search") if raw else None,
+                "filters": filters.for_audit(),
+                "page": page.number,
+                "events": page.paginator.count,
+                "persons": len(result.persons),
+            },
+        )
+        params = request.GET.copy()
+        params.pop("page", None)
+        context.update(
+            {
+                "searched": True,
+                "parsed": parsed,
+                "result": result,
+                "page": page,
+                "persons": [(p, pages.person_label(request.user, p)) for p in result.persons],
+                "base_query": params.urlencode(),
+                "facets": _facet_links(params, result.facets),
+            }
+        )
+    return render(request, "web/search.html", context)
+
+
+def _facet_links(params: object, facets: list[search.Facet]) -> list[dict[str, object]]:
+    """Give each facet value the URL that adds it as a filter (year and age map onto their fields)."""
+    out = []
+    for facet in facets:
+        values = []
+        for value, label, count in facet.values:
+            q = params.copy()  # type: ignore[attr-defined]
+            if facet.name == "year":
+                q["year_from"] = q["year_to"] = value
+            elif facet.name == "age":
+                low, _, high = value.partition("-")
+                q["age_min"] = low.rstrip("+")
+                if high:
+                    q["age_max"] = high
+                else:
+                    q.pop("age_max", None)
+            else:
+                q[facet.name] = value
+            values.append({"label": label, "count": count, "url": "?" + q.urlencode()})
+        out.append({"name": facet.name, "label": facet.label, "values": values})
+    return out
