@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "haven.audit",
     "haven.backup",
     "haven.estimation",
+    "haven.linkage",
     "haven.web",
     "haven.demo",
 ]

@@ -25,9 +25,18 @@ CONFIDENTIAL_READERS = {
     Role.DOCUMENTER,
     Role.ANALYST,
 }  # clearance includes "confidential" and may use the admin
-WEB_READERS = {Role.ADMINISTRATOR, Role.DOCUMENTER, Role.CASE_WORKER, Role.ANALYST, Role.VIEWER}  # VIEW_RECORDS
+WEB_READERS = {
+    Role.ADMINISTRATOR,
+    Role.DOCUMENTER,
+    Role.CASE_WORKER,
+    Role.ANALYST,
+    Role.VIEWER,
+}  # VIEW_RECORDS
 WEB_CONFIDENTIAL = {Role.DOCUMENTER, Role.CASE_WORKER, Role.ANALYST}  # ...cleared for "confidential"
-IDENTIFYING_ROLES = {Role.DOCUMENTER, Role.CASE_WORKER}  # VIEW_IDENTIFYING: names may show where they may look
+IDENTIFYING_ROLES = {
+    Role.DOCUMENTER,
+    Role.CASE_WORKER,
+}  # VIEW_IDENTIFYING: names may show where they may look
 
 
 def _pages(w: World) -> list[tuple[str, str, set[str], tuple[str, ...]]]:

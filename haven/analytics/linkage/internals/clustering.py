@@ -210,6 +210,10 @@ def _split_groups(
         count = k * (k - 1) // 2
         condensed = distances[offset : offset + count]
         offset += count
+        if k < 3:  # a piece cut from a large component: one record, or two joined by a strong edge
+            labels[members] = next_label
+            next_label += 1
+            continue
         # triu_indices order (row-major upper triangle) is scipy's condensed order.
         tree = linkage(condensed, method="average")
         sub = fcluster(tree, t=WEIGHT_CAP - split_weight, criterion="distance")

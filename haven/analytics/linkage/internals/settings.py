@@ -49,8 +49,10 @@ class _Base:
     """Training controls shared by both models.
 
     Attributes:
-        recall: Assumed recall of the deterministic rules used to estimate the prior probability that
-            two random records match (Splink's ``estimate_probability_two_random_records_match``).
+        recall: Initial guess of the deterministic rules' recall, used for a first estimate of the prior
+            probability that two random records match (Splink's
+            ``estimate_probability_two_random_records_match``); after EM the prior is estimated again
+            with the recall the trained m probabilities imply.
         u_max_pairs: Random pairs sampled to estimate u probabilities.
         em_max_pairs: Maximum blocked pairs per EM training run (deterministic hash sample above it).
     """

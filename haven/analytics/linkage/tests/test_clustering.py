@@ -51,3 +51,11 @@ def test_it_honours_reviewers_decisions() -> None:
 
 def test_it_numbers_clusters_in_order_of_first_record() -> None:
     assert _run(5, [(3, 4, 5.0), (1, 2, 5.0)]) == [0, 1, 1, 2, 2]
+
+
+def test_it_cuts_oversized_components_before_splitting() -> None:
+    # A chain of 6 records with weak links (5) and strong links (9): with max_component 3, the weak links
+    # are cut first (threshold raised), leaving pieces of one and two records.
+    edges = [(0, 1, 9.0), (1, 2, 5.0), (2, 3, 9.0), (3, 4, 5.0), (4, 5, 5.0)]
+    labels = _run(6, edges, max_component=3)
+    assert labels == [0, 0, 1, 1, 2, 3]

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="P")
         parser.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
         parser.add_argument("--seed", type=int, default=0, metavar="N")
-        parser.add_argument("--settings", choices=("korean", "generic"), default="korean")
+        # Django reserves --settings (the settings module), so the linkage model is chosen with
+        # --link-settings here; the plain command line (haven.analytics.linkage.cli) calls it --settings.
+        parser.add_argument("--link-settings", choices=("korean", "generic"), default="korean")
         parser.add_argument("--model", metavar="MODEL.json")
         parser.add_argument("--save-model", metavar="MODEL.json")
 
@@ -37,7 +39,7 @@ class Command(BaseCommand):
             "--seed",
             str(options["seed"]),
             "--settings",
-            options["settings"],
+            options["link_settings"],
         ]
         for flag in ("model", "save_model"):
             if options.get(flag):
