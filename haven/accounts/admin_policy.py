@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest
 
 from haven.accounts import policy
@@ -21,6 +22,30 @@ def _site_has_permission(request: HttpRequest) -> bool:
 
 
 admin.site.has_permission = _site_has_permission  # type: ignore[method-assign]
+
+_admin_password_login = admin.site.login
+
+
+@login_not_required
+def _admin_login(request: HttpRequest, extra_context: Any = None) -> Any:
+    """Send every log-in through allauth, which asks for the second factor; the admin's own form never logs in.
+
+    Django's admin login form checks only the password: left in place, it would let a user with two-factor
+    authentication in without the code.
+    """
+    from django.http import HttpResponseForbidden, HttpResponseRedirect
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    if request.method != "GET":
+        return HttpResponseForbidden("Log in through /accounts/login/.")
+    if request.user.is_authenticated:
+        return _admin_password_login(request, extra_context)  # the admin's "not authorised" page; GET only
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+
+admin.site.login = _admin_login  # type: ignore[method-assign]
 
 
 class PolicyAdmin(admin.ModelAdmin):

@@ -183,3 +183,15 @@ def test_no_page_skips_two_factor_for_a_role_that_needs_it(client, role):
             reached.append(url)
     assert not reached, f"reachable without two-factor: {reached}"
     assert len(_all_page_urls()) > 30
+
+
+def test_the_admin_login_form_cannot_skip_the_second_factor(client):
+    user, _ = make_user(Role.DOCUMENTER, [])
+    response = client.post(reverse("admin:login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 403
+    assert client.get(reverse("home")).status_code == 302  # not logged in
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    client.force_login(make_user(Role.ANALYST, [])[0])
+    other, _ = make_user(Role.ADMINISTRATOR, [])
+    assert client.post(reverse("admin:login"), {"username": other.username, "password": PASSWORD}).status_code == 403
