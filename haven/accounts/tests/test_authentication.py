@@ -194,4 +194,7 @@ def test_the_admin_login_form_cannot_skip_the_second_factor(client):
     assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
     client.force_login(make_user(Role.ANALYST, [])[0])
     other, _ = make_user(Role.ADMINISTRATOR, [])
-    assert client.post(reverse("admin:login"), {"username": other.username, "password": PASSWORD}).status_code == 403
+    assert (
+        client.post(reverse("admin:login"), {"username": other.username, "password": PASSWORD}).status_code
+        == 403
+    )
