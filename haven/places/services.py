@@ -11,6 +11,7 @@ import yaml
 from django.db import transaction
 
 from haven.analytics.korean.places import nk_admin_units
+from haven.lib.models import save_if_changed
 from haven.places.models import Location, LocationKind
 from haven.vocab.models import Term
 
@@ -94,10 +95,7 @@ def gazetteer_load(file: Path = GAZETTEER_FILE) -> GazetteerReport:
             if loc is None:
                 by_code[row["code"]] = Location.objects.create(code=row["code"], **values)
                 report.created += 1
-            elif any(getattr(loc, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(loc, k, v)
-                loc.save()
+            elif save_if_changed(loc, values):
                 report.updated += 1
         if len(deferred) == len(pending):
             missing = sorted({str(r.get("parent")) for r in deferred})

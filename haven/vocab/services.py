@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from haven.lib.models import save_if_changed
 from haven.vocab.models import Term, Vocabulary
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -96,10 +97,7 @@ def vocabularies_load(directory: Path = DATA_DIR) -> LoadReport:
                 term = Term.objects.create(vocabulary=vocab, code=code, **values)
                 existing[code] = term
                 report.created += 1
-            elif any(getattr(term, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(term, k, v)
-                term.save()
+            elif save_if_changed(term, values):
                 report.updated += 1
         gone = [t.pk for code, t in existing.items() if code not in seen and not t.retired]
         report.retired += Term.objects.filter(pk__in=gone).update(retired=True)
