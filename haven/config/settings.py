@@ -68,6 +68,12 @@ ALLOWED_HOSTS = [
     h.strip() for h in envstr("HAVEN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
 ]
 
+# How background jobs run (haven.jobs.services): a separate `haven worker` process in production, a thread
+# of the one demo process, and at once in tests.
+HAVEN_JOBS = envstr("HAVEN_JOBS", {"production": "worker", "demo": "thread", "test": "inline"}[HAVEN_MODE])
+if HAVEN_JOBS not in {"worker", "thread", "inline"}:
+    raise ImproperlyConfigured(f"HAVEN_JOBS must be worker, thread or inline, not {HAVEN_JOBS!r}")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -91,6 +97,7 @@ INSTALLED_APPS = [
     "haven.exchange",
     "haven.audit",
     "haven.backup",
+    "haven.jobs",
     "haven.estimation",
     "haven.linkage",
     "haven.web",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("haven.accounts.urls")),
     path("evidence/", include("haven.evidence.urls")),
+    path("jobs/", include("haven.jobs.urls")),
     path("", include("haven.web.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
