@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest
@@ -92,6 +93,40 @@ class PolicyAdmin(admin.ModelAdmin):
         return excluded or None
 
 
+def _shown(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """Refuses to save over a version of the record that the editor never saw (optimistic locking)."""
+
+    version_seen = forms.IntegerField(widget=forms.HiddenInput, required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["version_seen"].initial = self.instance.version
+
+    def clean(self) -> Any:
+        from haven.lib.concurrency import check_version
+
+        cleaned = super().clean()
+        seen = cleaned.get("version_seen")
+        if self.instance.pk is None or seen is None:
+            return cleaned
+        model_fields = {f.name for f in self.instance._meta.concrete_fields}
+        proposed = {name: cleaned.get(name) for name in self.changed_data if name in model_fields}
+        conflict = check_version(type(self.instance), self.instance.pk, seen, proposed)
+        if conflict is not None:
+            self.conflict = conflict
+            lines = [conflict.message()]
+            for name, (mine, theirs) in conflict.differences.items():
+                label = self.fields[name].label if name in self.fields else name
+                lines.append(f"{label}: yours “{_shown(mine)}”, saved “{_shown(theirs)}”")
+            raise forms.ValidationError(lines, code="conflict")
+        return cleaned
+
+
 class RecordAdmin(PolicyAdmin):
     """Documentation records: seen by anyone with VIEW_RECORDS in their compartments, edited by documenters.
 
@@ -105,6 +140,16 @@ class RecordAdmin(PolicyAdmin):
 
     def _snapshot(self, obj: Any) -> dict[str, Any]:
         return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        # The admin builds its fieldsets from the form's fields, then asks again for those: the hidden
+        # version field is the form's own, not the model's.
+        if kwargs.get("fields"):
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != "version_seen"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or not hasattr(obj, "version"):
+            return form
+        return type(form.__name__, (VersionCheckedForm, form), {})
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         from haven.audit.models import AuditAction

@@ -72,6 +72,7 @@ def test_editing_a_name_in_the_admin_updates_its_index_and_is_audited_without_cl
         "sensitive_notes": "",
         "counting_unit": "",
         "origin_province": "",
+        "version_seen": person.version,
         "names-TOTAL_FORMS": "2",
         "names-INITIAL_FORMS": "2",
         "names-MIN_NUM_FORMS": "0",
