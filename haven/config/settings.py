@@ -11,6 +11,7 @@ Fail closed: DEBUG is off unless ``HAVEN_DEBUG`` is set, and it may never be on 
 from __future__ import annotations
 
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "haven.places",
     "haven.reference",
     "haven.records",
+    "haven.cases",
     "haven.evidence",
     "haven.exchange",
     "haven.audit",
@@ -100,12 +102,18 @@ INSTALLED_APPS = [
     "haven.jobs",
     "haven.estimation",
     "haven.linkage",
+    "haven.reports",
     "haven.web",
     "haven.demo",
+    "rest_framework",
+    "drf_spectacular",
+    "haven.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (our CSS, JS and the vendored libraries and map) from the application itself: no CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "haven.accounts.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -236,6 +244,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = HAVEN_HOME / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside production, static files are served from the source tree (no collectstatic needed).
+WHITENOISE_USE_FINDERS = HAVEN_MODE != "production"
+if HAVEN_MODE != "production":
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names let browsers cache them for ever; `haven serve` collects them before it starts.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if HAVEN_MODE == "production"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # Security headers. Nothing is loaded from another host; cookies are not readable by scripts.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -272,4 +293,32 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("HAVEN_LOG_LEVEL", "WARNING")},
+}
+
+# ---- REST API (haven.api): personal bearer tokens with scopes, JSON only, rate limits per token ----------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["haven.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["haven.api.permissions.TokenScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # no browsable API: no inline scripts
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["haven.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": envstr("HAVEN_API_RATE", "600/minute"),
+        "api_write": envstr("HAVEN_API_WRITE_RATE", "60/minute"),
+        "api_search": envstr("HAVEN_API_SEARCH_RATE", "60/minute"),
+        "api_auth_failure": envstr("HAVEN_API_AUTH_FAILURE_RATE", "20/minute"),
+    },
+    "NUM_PROXIES": 0,  # rate limits by REMOTE_ADDR, as the audit log: X-Forwarded-For is the client's to forge
+    "EXCEPTION_HANDLER": "haven.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Haven API",
+    "DESCRIPTION": "Records of human-rights violations and assistance cases, under Haven's access policy.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,  # an update's "version" stays required
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
