@@ -4,7 +4,7 @@ Every request the browser makes is recorded; a test fails if any of them leaves 
 font, tile or analytics request may ever go out). Screenshots go to test-artifacts/screenshots/.
 
 Chromium comes from Debian (`apt-get install chromium`, /usr/bin/chromium); Playwright's own browser download
-is not used. Without it these tests are skipped with that reason, unless HAVEN_REQUIRE_BROWSER=1 (CI), when
+is not used. Without it these tests are skipped with that reason, unless HAVEN_CI=1 (CI), when
 they fail instead.
 """
 
@@ -31,7 +31,7 @@ def _chromium_or_skip() -> str:
     if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
         return CHROMIUM
     reason = f"Chromium not found at {CHROMIUM} (install Debian's package: apt-get install chromium)"
-    if os.environ.get("HAVEN_REQUIRE_BROWSER") == "1":
+    if os.environ.get("HAVEN_CI") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
 
