@@ -1,0 +1,349 @@
+"""Haven under concurrent load: latency percentiles and throughput of its main pages and API calls.
+
+Starts `haven serve` (gunicorn) on a free loopback port against an existing instance, logs in over HTTP with
+the demo accounts (password + two-factor code), then drives each page with wrk at 1, 10 and 50 concurrent
+connections. For each page it also times the page's slowest SQL query on its own, in this process, so the
+overhead of Haven itself (Python, templates, audit writes) is visible beside the database's share.
+
+    HAVEN_HOME=/tmp/big HAVEN_MODE=demo .venv/bin/python benchmarks/bench_load.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/haven_big HAVEN_HOME=/tmp/big-pg HAVEN_MODE=demo \\
+        .venv/bin/python benchmarks/bench_load.py --users 1,10,50 --duration 15
+    ... benchmarks/bench_load.py --soak 600          # steady mixed load; errors and worker memory over time
+
+Build the instance first, e.g. `haven demo --no-serve --persons 200000`. The benchmark resets the demo
+accounts' passwords on that instance (it must log in): use a benchmark instance, not one in use. Needs wrk
+(Debian: apt-get install wrk). Every request of every run must answer 200; any other status is counted and
+printed as an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.config.settings")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+import requests  # noqa: E402
+from allauth.mfa.models import Authenticator  # noqa: E402
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time  # noqa: E402
+from allauth.mfa.utils import decrypt  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from haven.accounts.models import User  # noqa: E402
+
+LUA = r"""
+paths = {%(paths)s}
+counter = math.random(1, #paths)
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Cookie"] = "%(cookie)s"%(extra_headers)s})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%d %%.2f %%.2f %%.2f %%.2f\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write,
+    summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.duration / 1000000))
+end
+"""
+
+
+@dataclass
+class Page:
+    name: str
+    user: str  # demo account
+    paths: list[str]
+    headers: dict[str, str] | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _login(base: str, username: str, password: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    answer = session.post(
+        f"{base}/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "login": username, "password": password},
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
+    if "/2fa/authenticate" in answer.url:
+        auth = Authenticator.objects.get(user__username=username, type=Authenticator.Type.TOTP)
+        code = format_hotp_value(
+            hotp_value(decrypt(auth.data["secret"]), next(iter(yield_hotp_counters_from_time())))
+        )
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', answer.text).group(1)  # type: ignore[union-attr]
+        answer = session.post(
+            answer.url, data={"csrfmiddlewaretoken": token, "code": code}, headers={"Referer": answer.url}
+        )
+    if "/accounts/" in answer.url:
+        raise SystemExit(f"could not log in as {username}: ended at {answer.url}")
+    return session
+
+
+def _pages() -> list[Page]:
+    """The pages issue 10 names, each with a spread of realistic URLs (skipped when the feature is absent)."""
+    from django.urls import NoReverseMatch, reverse
+
+    from haven.accounts import policy
+    from haven.records.models import Event, Person
+
+    rng = random.Random(7)
+    pages: list[Page] = []
+    documenter = User.objects.get(username="documenter")
+    person_ids = list(policy.visible(documenter, Person.objects.all()).values_list("pk", flat=True)[:200_000])
+    event_ids = list(policy.visible(documenter, Event.objects.all()).values_list("pk", flat=True)[:200_000])
+    pages.append(
+        Page(
+            "person page",
+            "documenter",
+            [f"/records/persons/{i}/" for i in rng.sample(person_ids, min(300, len(person_ids)))],
+        )
+    )
+    pages.append(
+        Page(
+            "event page",
+            "documenter",
+            [f"/records/events/{i}/" for i in rng.sample(event_ids, min(300, len(event_ids)))],
+        )
+    )
+    searches = ["체포", "강제송환", "Hoeryong", "arrest", "인신매매", "detention", "Onsong", "탈북"]
+    filters = [
+        "",
+        "&year_from=2005&year_to=2012",
+        "&sex=F",
+        "&certainty=possible&year_from=2000&year_to=2010",
+    ]
+    pages.append(
+        Page("search with filters", "documenter", [f"/search/?q={q}{f}" for q in searches for f in filters])
+    )
+    optional = [
+        ("dashboard", "documenter", "web:dashboard", []),
+        ("map data", "documenter", "web:map_data", []),
+        ("case list", "caseworker", "cases:list", []),
+        ("review queue", "analyst", "linkage:queue", []),
+    ]
+    for name, user, url_name, args in optional:
+        try:
+            pages.append(Page(name, user, [reverse(url_name, args=args)]))
+        except NoReverseMatch:
+            print(f"({name}: no such page on this instance, skipped)")
+    return pages
+
+
+def _api_pages(base: str) -> list[Page]:
+    """API calls with a bearer token of the documenter (skipped when the API is absent)."""
+    try:
+        from haven.api import services as api_services  # type: ignore[attr-defined]
+    except ImportError:
+        print("(API: not on this instance, skipped)")
+        return []
+    from haven.records.models import Person
+
+    user = User.objects.get(username="documenter")
+    token = api_services.bench_token(user) if hasattr(api_services, "bench_token") else None
+    if token is None:
+        print("(API: no way to mint a token here, skipped)")
+        return []
+    ids = list(Person.objects.values_list("pk", flat=True)[:300])
+    headers = {"Authorization": f"Bearer {token}"}
+    return [
+        Page("API persons list", "documenter", [f"/api/v1/persons/?page={p}" for p in range(1, 20)], headers),
+        Page("API person", "documenter", [f"/api/v1/persons/{i}/" for i in ids], headers),
+    ]
+
+
+def _main_query_ms(page: Page, users: dict[str, User]) -> tuple[float, int]:
+    """Median time of the page's slowest SQL query run alone, and the number of queries the page makes."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(users[page.user])
+    path = page.paths[0]
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(
+            path, **({"HTTP_AUTHORIZATION": page.headers["Authorization"]} if page.headers else {})
+        )
+    if response.status_code != 200:
+        return float("nan"), len(captured.captured_queries)
+    selects = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+    ]
+    if not selects:
+        return 0.0, len(captured.captured_queries)
+    slowest = max(selects, key=lambda sql: _time_sql(sql, 1))
+    return statistics.median(_time_sql(slowest, 1) for _ in range(5)), len(captured.captured_queries)
+
+
+def _time_sql(sql: str, repeat: int) -> float:
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        for _ in range(repeat):
+            cursor.execute(sql)
+            cursor.fetchall()
+        return (time.perf_counter() - start) * 1000 / repeat
+
+
+def _wrk(base: str, page: Page, cookie: str, connections: int, duration: int) -> dict[str, float]:
+    extra = "".join(f', ["{k}"] = "{v}"' for k, v in (page.headers or {}).items())
+    script = LUA % {
+        "paths": ", ".join(f'"{quote(p, safe="/?=&")}"' for p in page.paths),
+        "cookie": cookie,
+        "extra_headers": extra,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s",
+             "-s", f.name, base],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(f.name)
+    line = next(line for line in out.splitlines() if line.startswith("RESULT"))
+    n, errors, timeouts, p50, p95, p99, seconds = (float(x) for x in line.split()[1:])
+    return {
+        "requests": n,
+        "errors": errors + timeouts,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "rps": n / seconds,
+    }
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the gunicorn workers), in MB."""
+    total = 0
+    pids = [pid] + [
+        int(p)
+        for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    ]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--users", default="1,10,50", help="concurrent connections to try (default %(default)s)"
+    )
+    parser.add_argument(
+        "--duration", type=int, default=10, help="seconds per measurement (default %(default)s)"
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default %(default)s)")
+    parser.add_argument("--only", default="", help="comma-separated page names to run")
+    parser.add_argument(
+        "--soak", type=int, default=0, help="instead: steady mixed load for this many seconds"
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
+
+    password = secrets.token_urlsafe(16)
+    users = {}
+    for username in ("documenter", "caseworker", "analyst"):
+        user = User.objects.get(username=username)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        users[username] = user
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).parent / "haven"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
+        env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(120):
+            try:
+                requests.get(f"{base}/accounts/login/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        sessions = {name: _login(base, name, password) for name in users}
+        cookies = {name: "; ".join(f"{k}={v}" for k, v in s.cookies.items()) for name, s in sessions.items()}
+        pages = _pages() + _api_pages(base)
+        if args.only:
+            pages = [p for p in pages if p.name in args.only.split(",")]
+        for page in pages:
+            check = sessions[page.user].get(
+                base + page.paths[0], headers=page.headers or {}, allow_redirects=False
+            )
+            if check.status_code != 200:
+                raise SystemExit(f"{page.name}: {page.paths[0]} answered {check.status_code}, not 200")
+        print(f"database: {connection.vendor}; server: gunicorn, {args.workers} workers; wrk on loopback; "
+              f"{os.cpu_count()} cores")  # fmt: skip
+        if args.soak:
+            _soak(base, pages, cookies, server.pid, args.soak)
+            return
+        print(f"{'page':22} {'users':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} "
+              f"{'SQL ms':>8} {'queries':>7}")  # fmt: skip
+        for page in pages:
+            sql_ms, queries = _main_query_ms(page, users)
+            for n in [int(x) for x in args.users.split(",")]:
+                r = _wrk(base, page, cookies[page.user], n, args.duration)
+                print(f"{page.name:22} {n:>5} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} "
+                      f"{int(r['errors']):>6} {sql_ms:>8.1f} {queries:>7}", flush=True)  # fmt: skip
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _soak(base: str, pages: list[Page], cookies: dict[str, str], server_pid: int, seconds: int) -> None:
+    """Steady load (10 connections, pages in turn, 30 s each) while sampling the server's memory."""
+    print(f"soak: {seconds} s at 10 connections; server memory (MB, all workers) and errors per slice")
+    start = time.monotonic()
+    first_rss = _rss_mb(server_pid)
+    total_requests = total_errors = 0
+    i = 0
+    while time.monotonic() - start < seconds:
+        page = pages[i % len(pages)]
+        i += 1
+        r = _wrk(
+            base, page, cookies[page.user], 10, min(30, max(1, int(seconds - (time.monotonic() - start))))
+        )
+        total_requests += int(r["requests"])
+        total_errors += int(r["errors"])
+        print(f"  {time.monotonic() - start:6.0f} s  {page.name:22} {r['rps']:7.1f} req/s  p95 {r['p95']:7.1f} ms  "
+              f"errors {int(r['errors'])}  rss {_rss_mb(server_pid):7.1f} MB", flush=True)  # fmt: skip
+    last_rss = _rss_mb(server_pid)
+    print(
+        f"soak done: {total_requests} requests, {total_errors} errors; memory {first_rss:.0f} MB → {last_rss:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
