@@ -32,8 +32,8 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.config.settings")
 ROOT = Path(__file__).resolve().parent.parent
