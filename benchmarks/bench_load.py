@@ -313,6 +313,7 @@ def main() -> None:
               f"{'SQL ms':>8} {'queries':>7}")  # fmt: skip
         for page in pages:
             sql_ms, queries = _main_query_ms(page, users)
+            _wrk(base, page, cookies[page.user], args.workers, 3)  # warm-up: every worker imports and caches
             for n in [int(x) for x in args.users.split(",")]:
                 r = _wrk(base, page, cookies[page.user], n, args.duration)
                 print(f"{page.name:22} {n:>5} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} "
