@@ -247,7 +247,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production, static files are served from the source tree (no collectstatic needed).
 WHITENOISE_USE_FINDERS = HAVEN_MODE != "production"
 if HAVEN_MODE != "production":
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed names let browsers cache them for ever; `haven serve` collects them before it starts.
