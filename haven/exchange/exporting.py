@@ -50,6 +50,13 @@ from django.utils.translation import gettext as _
 
 from haven.accounts import policy
 from haven.accounts.models import Compartment
+from haven.analytics.disclosure import (
+    DEFAULT_GENERALISERS,
+    DisclosureReport,
+    check_k_anonymity,
+    generalise_rows,
+    year_band,
+)
 from haven.audit.models import AuditAction
 from haven.audit.services import audit_record, audit_refusal
 from haven.backup.archive import ArchiveReader, ArchiveWriter, KdfParams
@@ -66,6 +73,11 @@ CAPABILITY = {
     "multilist": policy.Capability.EXPORT_PSEUDONYMISED,
 }
 STRATA = ("sex", "exit_year", "birth_year", "origin_province")
+# Pseudonymised persons are checked for k-anonymity (k = policy.SMALL_CELL) on these columns before release:
+# "refuse" (the default) writes nothing while a combination singles out fewer than k people; "release" writes
+# the file anyway and reports the rows (for a recipient bound by agreement); ``coarsen`` generalises columns first.
+QUASI_IDENTIFIERS = ("sex", "birth_year", "origin_province", "exit_year")
+DISCLOSURE_MODES = ("refuse", "release")
 PASSPHRASE_ENV = "HAVEN_EXPORT_PASSPHRASE"  # noqa: S105 (the name of a variable)
 MIN_PASSPHRASE = 12
 
@@ -86,6 +98,56 @@ class ExportResult:
     counts: dict[str, int]
     sha256: str
     compartments: list[str] = field(default_factory=list)
+    disclosure: DisclosureReport | None = None
+
+
+def disclosure_message(report: DisclosureReport, limit: int = 20) -> str:
+    """Return the k-anonymity findings for the user: each rare combination, its rows, what to coarsen."""
+    if report.ok:
+        return _("Every combination of %(columns)s is shared by at least %(k)s people.") % {
+            "columns": ", ".join(report.quasi_identifiers),
+            "k": report.k,
+        }
+    lines = [
+        _("%(n)s of %(total)s persons have a combination of %(columns)s shared by fewer than %(k)s people:")
+        % {
+            "n": len(report.failing_rows),
+            "total": report.rows,
+            "columns": ", ".join(report.quasi_identifiers),
+            "k": report.k,
+        }  # fmt: skip
+    ]
+    for group in report.failing[:limit]:
+        lines.append(f"  {group.describe()}: " + ", ".join(map(str, group.rows)))
+    if len(report.failing) > limit:
+        lines.append(_("  … and %(n)s more combinations") % {"n": len(report.failing) - limit})
+    for s in report.suggestions[:3]:
+        lines.append(
+            _("Coarsening %(columns)s (--coarsen %(option)s) would leave %(n)s persons failing.")
+            % {"columns": s.describe(), "option": ",".join(s.columns), "n": s.failing_rows}
+        )
+    return "\n".join(lines)
+
+
+def _k_anonymity(tables: list[Table], mode: str, coarsen: list[str]) -> DisclosureReport:
+    """Check (after coarsening) the persons table of a pseudonymised export; refuse unless released."""
+    persons = next(t for t in tables if t.name == "persons")
+    rows = [dict(zip(persons.headers, r, strict=True)) for r in persons.rows]
+    rows = generalise_rows(rows, {c: DEFAULT_GENERALISERS[c] for c in coarsen})
+    report = check_k_anonymity(
+        rows, QUASI_IDENTIFIERS, k=policy.SMALL_CELL, labels=[r["pseudonym"] for r in rows]
+    )
+    if not report.ok and mode == "refuse":
+        raise ExportError(
+            _("Nothing was written: the export would single people out.") + "\n" + disclosure_message(report)
+        )
+    persons.rows = [[r[h] for h in persons.headers] for r in rows]
+    if "birth_year" in coarsen:  # a victim's age at a dated act would give the birth year back
+        acts = next(t for t in tables if t.name == "acts")
+        age = acts.headers.index("victim_age")
+        band = year_band(5)
+        acts.rows = ([*r[:age], band(r[age]), *r[age + 1 :]] for r in acts.rows)
+    return report
 
 
 def _refuse(actor: Any, level: str, reason: str) -> None:
@@ -487,13 +549,22 @@ def export_data(
     clusters: Path | str | None = None,
     strata: list[str] | None = None,
     kdf: KdfParams | None = None,
+    disclosure: str = "refuse",
+    coarsen: list[str] | None = None,
 ) -> ExportResult:
     """Write an export of ``level`` to ``out`` for ``actor``; return what was written (see the module docstring).
 
     Raises:
         ExportRefused: the policy does not allow it (audited).
-        ExportError: an option is wrong; nothing is written.
+        ExportError: an option is wrong, or (pseudonymised) the rows would single people out; nothing is written.
     """
+    coarsen = [c.strip() for c in coarsen or [] if c.strip()]
+    if disclosure not in DISCLOSURE_MODES or any(c not in QUASI_IDENTIFIERS for c in coarsen):
+        raise ExportError(
+            _("Choose --disclosure from %(modes)s and --coarsen from %(columns)s.")
+            % {"modes": ", ".join(DISCLOSURE_MODES), "columns": ", ".join(QUASI_IDENTIFIERS)}
+        )
+    k_report = None
     if level not in LEVELS:
         raise ExportError(_("Unknown export level %(level)s.") % {"level": level})
     if fmt not in FORMATS:
@@ -517,6 +588,7 @@ def export_data(
         tables = exporter.full()
     elif level == "pseudonymised":
         tables = exporter.pseudonymised(pseudonym_key(recipient), include_free_text)
+        k_report = _k_anonymity(tables, disclosure, coarsen)
     elif level == "aggregate":
         tables = exporter.aggregate()
     else:
@@ -559,6 +631,18 @@ def export_data(
                     "free_text": bool(include_free_text) if level == "pseudonymised" else False,
                     "strata": strata,
                     "clusters": bool(clusters),
+                    **(
+                        {
+                            "k_anonymity": {
+                                "k": k_report.k,
+                                "coarsened": coarsen,
+                                "mode": disclosure,
+                                "persons_in_small_groups": len(k_report.failing_rows),
+                            }
+                        }  # fmt: skip
+                        if k_report
+                        else {}
+                    ),
                 },
             )
         # Only once the entry is committed: an export never exists without its audit entry.
@@ -566,7 +650,13 @@ def export_data(
     finally:
         partial.unlink(missing_ok=True)
     return ExportResult(
-        path=out, level=level, format=fmt, counts=counts, sha256=digest, compartments=[c.code for c in scope]
+        path=out,
+        level=level,
+        format=fmt,
+        counts=counts,
+        sha256=digest,
+        compartments=[c.code for c in scope],
+        disclosure=k_report,
     )
 
 

@@ -1,1 +1,1 @@
-"""Django side of record linkage: the ``haven link`` command (runs and review queue to come)."""
+"""Django side of record linkage: runs, the review queue, reversible merges, and the ``haven link`` commands."""

@@ -6,8 +6,11 @@ from django.apps import AppConfig
 
 
 class LinkageConfig(AppConfig):
-    """Record linkage: commands now; runs, review queue and merges later."""
+    """Record linkage: runs, the review queue, merges and their undoing, and the ``haven link`` commands."""
 
     name = "haven.linkage"
     verbose_name = "Record linkage"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from haven.linkage import jobs  # noqa: F401 - registers the job runner

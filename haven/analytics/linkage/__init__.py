@@ -33,6 +33,7 @@ from .internals.engine import (
     LabelledPair,
     LinkResult,
     PairEvidence,
+    TrainingError,
     run_linkage,
     train_model_json,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "PairwiseScores",
     "ProgressCallback",
     "SyntheticData",
+    "TrainingError",
     "generate_lists",
     "link_records",
     "pairwise_scores",
@@ -121,6 +123,8 @@ def link_records(
 
     Raises:
         InputError: If raw records are invalid.
+        TrainingError: If no ``model`` is given and one cannot be trained on these records (too few
+            records, or too few pairs agreeing on the training rules' fields).
         ValueError: If the threshold is out of range, the records lack the columns the settings need,
             the backend is unknown or a label names an unknown record.
     """
@@ -164,6 +168,9 @@ def train_model(
 
     Returns:
         The model JSON, to pass to :func:`link_records` as ``model=``.
+
+    Raises:
+        TrainingError: If a model cannot be trained on these records.
     """
     chosen = settings if settings is not None else KoreanSettings()
     table = _prepared(records, chosen, progress)

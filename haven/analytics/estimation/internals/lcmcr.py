@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -272,6 +273,7 @@ def lcmcr_fit(
     b_alpha: float = 0.25,
     level: float = 0.95,
     warmup: int = WARMUP_SWEEPS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LcmcrResult:
     """Run the LCMCR Gibbs sampler and summarise the posterior of N.
 
@@ -291,6 +293,10 @@ def lcmcr_fit(
         b_alpha: Rate of the Gamma prior on alpha.
         level: Probability of the equal-tailed posterior interval.
         warmup: Initial sweeps without the alpha update, followed by class reordering.
+        progress: Called as ``progress(done, total)`` with sweeps per chain done and in all,
+            about every 1% of the run and once at the end with ``done == total``. It does
+            not touch the random stream, so results do not depend on it; an exception it
+            raises (a cancelled job, say) stops the sampler.
 
     Returns:
         The posterior summary with traces and diagnostics.
@@ -324,22 +330,37 @@ def lcmcr_fit(
     rng = np.random.default_rng(seed)
 
     started = time.perf_counter()
+    sweeps = warmup + burnin + samples * thinning
+    every = max(1, sweeps // 100)
+    done = 0
+
+    def swept(count: int) -> None:
+        nonlocal done
+        before, done = done, done + count
+        if progress is not None and done < sweeps and done // every != before // every:
+            progress(done, sweeps)
+
     sampler = _Sampler(histories.patterns, histories.counts, k, chains, rng, a_alpha, b_alpha)
     for _ in range(warmup):
         sampler.sweep(update_alpha=False)
+        swept(1)
     sampler.reorder_classes()
     for _ in range(burnin):
         sampler.sweep(update_alpha=True)
+        swept(1)
     trace = np.empty((chains, samples), dtype=np.int64)
     alpha_trace = np.empty((chains, samples))
     kstar_trace = np.empty((chains, samples), dtype=np.int64)
     for s in range(samples):
         for _ in range(thinning):
             sampler.sweep(update_alpha=True)
+            swept(1)
         trace[:, s] = sampler.n + sampler.n0
         alpha_trace[:, s] = sampler.alpha
         kstar_trace[:, s] = sampler.kstar
     elapsed = time.perf_counter() - started
+    if progress is not None:
+        progress(sweeps, sweeps)
 
     n = histories.n
     tail = (1.0 - level) / 2.0
@@ -355,7 +376,6 @@ def lcmcr_fit(
         messages.append(f"R-hat of N is {r_hat:.3f} > {RHAT_WARNING}: chains disagree; run longer")
     if math.isfinite(ess) and ess < ESS_WARNING:
         messages.append(f"effective sample size of N is only {ess:.0f}; increase samples or thinning")
-    sweeps = warmup + burnin + samples * thinning
     if sampler.cap_hits > 0.01 * sweeps * chains:
         messages.append(
             f"n0 exceeded the {N0_CAP_FACTOR}*n cap in {sampler.cap_hits} of {sweeps * chains} sweeps: "

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 from splink.internals.database_api import DatabaseAPI
+from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from .clustering import cluster_pairs
@@ -46,6 +47,7 @@ from .settings import GenericSettings, KoreanSettings, LinkageSettings, LinkType
 __all__ = [
     "Backend",
     "LabelledPair",
+    "TrainingError",
     "LinkResult",
     "PairEvidence",
     "default_settings",
@@ -64,6 +66,13 @@ EVIDENCE_FLOOR: Final = 0.2
 TF_MIN_COUNT: Final = 5
 #: Below this many records, term frequencies are taken from the model, not from the input.
 TF_MIN_RECORDS: Final = 1000
+
+
+class TrainingError(ValueError):
+    """The model cannot be trained on the records given (too few, or too few pairs agreeing).
+
+    Pass a model trained on other records (``model=``) instead.
+    """
 
 
 @dataclass(frozen=True)
@@ -391,7 +400,15 @@ def _trained_model(
     report: ProgressCallback,
 ) -> dict[str, Any]:
     trainer = Linker(inputs, settings.splink_settings(link_type), log_level=None)
-    _train(trainer, settings, seed, db, accepted, table, aliases, report)
+    try:
+        _train(trainer, settings, seed, db, accepted, table, aliases, report)
+    except (SplinkException, ArithmeticError, ValueError) as exc:
+        # Too few records, or too few that agree on the training rules' fields: EM finds no pairs to
+        # learn from (EMTrainingException) or a level with no pairs at all (log of 0: "math domain error").
+        raise TrainingError(
+            f"the model cannot be trained on these {table.num_rows} records "
+            f"({type(exc).__name__}: too few pairs agree on the training rules' fields)"
+        ) from exc
     model = _rounded(trainer.misc.save_model_to_json())
     model.pop("linker_uid", None)  # random per linker; not part of the model
     model["haven"] = {

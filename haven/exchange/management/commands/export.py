@@ -6,7 +6,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from haven.exchange.exporting import LEVELS, ExportError, ExportRefused, export_data, passphrase_from
+from haven.exchange.exporting import (
+    DISCLOSURE_MODES,
+    LEVELS,
+    QUASI_IDENTIFIERS,
+    ExportError,
+    ExportRefused,
+    disclosure_message,
+    export_data,
+    passphrase_from,
+)
 from haven.exchange.management.commands._common import acting_user
 from haven.exchange.spreadsheet import FORMATS
 
@@ -41,6 +50,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--strata", default="", help="multilist: e.g. sex,exit_year,birth_year,origin_province"
         )
+        parser.add_argument(
+            "--disclosure",
+            default="refuse",
+            choices=DISCLOSURE_MODES,
+            help=f"pseudonymised: when a combination of {','.join(QUASI_IDENTIFIERS)} is shared by fewer than 5 "
+            "persons, refuse (default: nothing is written, the persons are named) or release anyway (for a "
+            "recipient bound by agreement)",
+        )
+        parser.add_argument(
+            "--coarsen",
+            default="",
+            help="pseudonymised: generalise before checking, e.g. birth_year,exit_year (5-year bands, periods)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = acting_user(options["user"])
@@ -60,6 +82,8 @@ class Command(BaseCommand):
                     include_free_text=options["include_free_text"],
                     clusters=options["clusters"],
                     strata=options["strata"].split(",") if options["strata"] else [],
+                    disclosure=options["disclosure"],
+                    coarsen=options["coarsen"].split(",") if options["coarsen"] else [],
                 )
             except (ExportRefused, ExportError) as exc:
                 raise CommandError(str(exc)) from None
@@ -68,3 +92,5 @@ class Command(BaseCommand):
                 _("Exported (%(level)s) to %(path)s: %(rows)s; SHA-256 %(sha)s")
                 % {"level": result.level, "path": result.path, "rows": rows, "sha": result.sha256}
             )
+            if result.disclosure is not None:
+                self.stdout.write(disclosure_message(result.disclosure))

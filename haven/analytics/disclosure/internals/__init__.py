@@ -1,0 +1,1 @@
+"""Implementation of :mod:`haven.analytics.disclosure`; import from the package."""

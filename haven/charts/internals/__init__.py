@@ -1,0 +1,1 @@
+"""Implementation of :mod:`haven.charts`; import from the package, not from here."""

@@ -1,0 +1,336 @@
+"""What the run page shows: labels in the reader's language, counts protected for readers who may not see
+small ones, the citation line, and the plots."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.utils import formats
+from django.utils.translation import get_language, gettext, pgettext
+
+from haven.estimation import plots
+from haven.estimation.compute import STRATUM_SEPARATOR, results_equal
+from haven.estimation.disclosure import protect_columns
+from haven.estimation.forms import STRATA_CHOICES
+from haven.estimation.models import EstimationRun, Method, RunStatus
+from haven.estimation.selectors import UNKNOWN
+from haven.places.models import Location
+from haven.records.models import Sex
+
+MODELS_PER_PAGE = 25
+MODEL_COLUMNS = ("model", "estimate", "se", "deviance", "df", "aic", "bic", "status")
+
+
+def _ko() -> bool:
+    return (get_language() or "en").startswith("ko")
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    """Return ``value`` rounded for reading ("–" when missing, "∞" when unbounded)."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    if digits == 0:
+        return formats.number_format(round(value), 0, use_l10n=True, force_grouping=True)
+    return formats.number_format(value, digits, use_l10n=True, force_grouping=True)
+
+
+def list_name(item: dict[str, str]) -> str:
+    return item["name_ko"] if _ko() and item.get("name_ko") else item["name_en"]
+
+
+class StratumLabels:
+    """Turns stored stratum values (codes) into words in the reader's language."""
+
+    def __init__(self, strata: list[str], rows: list[dict[str, Any]]) -> None:
+        self.strata = strata
+        provinces = {
+            row["stratum"][i]
+            for row in rows
+            for i, name in enumerate(strata)
+            if name == "origin_province" and row["stratum"][i] != UNKNOWN
+        }
+        self.places = {loc.code: loc for loc in Location.objects.filter(code__in=provinces)}
+        self.sexes = dict(Sex.choices)
+
+    def value(self, name: str, value: str) -> str:
+        if value == UNKNOWN:
+            return gettext("unknown")
+        if name == "sex":
+            return str(self.sexes.get(value, value))
+        if name == "origin_province":
+            place = self.places.get(value)
+            if place is None:
+                return value
+            return place.name_ko if _ko() and place.name_ko else place.name_en
+        return value.replace("-", "–")
+
+    def label(self, values: list[str]) -> str:
+        return STRATUM_SEPARATOR.join(self.value(n, v) for n, v in zip(self.strata, values, strict=True))
+
+
+@dataclass
+class PatternRow:
+    pattern: str
+    marks: list[bool]
+    cells: list[str]
+    total: str | None
+
+
+def capture_table(run: EstimationRun, exact: bool, labels: StratumLabels) -> dict[str, Any]:
+    """Return the capture-pattern table to print: one row per observed pattern, one column per stratum."""
+    inputs = run.inputs
+    rows = inputs["table"]
+    keys = sorted({STRATUM_SEPARATOR.join(r["stratum"]) for r in rows})
+    values_of = {STRATUM_SEPARATOR.join(r["stratum"]): r["stratum"] for r in rows}
+    patterns = sorted({r["pattern"] for r in rows}, key=lambda p: [-int(c) for c in p])
+    counts = {(STRATUM_SEPARATOR.join(r["stratum"]), r["pattern"]): int(r["count"]) for r in rows}
+    columns = [[counts.get((k, p), 0) for p in patterns] for k in keys]
+    protected = protect_columns(columns, exact=exact)
+    out_rows = []
+    for i, p in enumerate(patterns):
+        out_rows.append(
+            PatternRow(
+                pattern=p,
+                marks=[c == "1" for c in p],
+                cells=[protected.cells[k][i] for k in range(len(keys))],
+                total=str(sum(col[i] for col in columns)) if exact and len(keys) > 1 else None,
+            )
+        )
+    list_totals = None
+    if exact:
+        list_totals = [
+            {"code": item["code"], "total": str(sum(n for (_k, p), n in counts.items() if p[j] == "1"))}
+            for j, item in enumerate(inputs["lists"])
+        ]
+    stratified = bool(inputs["strata"])
+    return {
+        "lists": [{"code": item["code"], "name": list_name(item)} for item in inputs["lists"]],
+        "columns": [labels.label(values_of[k]) for k in keys] if stratified else [gettext("People")],
+        "keys": keys,
+        "rows": out_rows,
+        "column_totals": dict(zip(keys, protected.column_totals, strict=True)),
+        "column_total_list": protected.column_totals,
+        "total": protected.total,
+        "list_totals": list_totals,
+        "pooled": exact and stratified,
+    }
+
+
+def observed_label(run: EstimationRun, exact: bool) -> str:
+    """Return the run's observed total as the run page prints it for this reader (for the runs list)."""
+    rows = run.inputs["table"]
+    keys = sorted({STRATUM_SEPARATOR.join(r["stratum"]) for r in rows})
+    patterns = sorted({r["pattern"] for r in rows}, key=lambda p: [-int(c) for c in p])
+    counts = {(STRATUM_SEPARATOR.join(r["stratum"]), r["pattern"]): int(r["count"]) for r in rows}
+    columns = [[counts.get((k, p), 0) for p in patterns] for k in keys]
+    return protect_columns(columns, exact=exact).total if columns else "0"
+
+
+def model_page(part: dict[str, Any], page_number: Any) -> Page:
+    rows = [dict(zip(MODEL_COLUMNS, row, strict=True)) for row in part.get("models", [])]
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+        row["chosen"] = row["model"] == part.get("model")
+    return Paginator(rows, MODELS_PER_PAGE).get_page(page_number)
+
+
+def _status_text(status: str) -> str:
+    texts = {
+        "ok": gettext("estimated"),
+        "boundary": gettext("estimated (some parameters at the boundary)"),
+        "unbounded": gettext("estimate unbounded"),
+        "failed": gettext("fit failed"),
+        "unavailable": gettext("no estimate"),
+    }
+    return texts.get(status, status)
+
+
+def citation(run: EstimationRun, url: str, observed_label: str) -> str:
+    out = run.outputs
+    date = formats.date_format(run.created_at, "DATE_FORMAT", use_l10n=True)
+    who = ""
+    if run.organisation is not None:
+        org = run.organisation
+        who = org.name_ko if _ko() and org.name_ko else org.name_en
+    if run.method == Method.LOGLINEAR:
+        how = gettext("log-linear model %(model)s selected by %(criterion)s") % {
+            "model": out.get("model") or gettext("per stratum"),
+            "criterion": run.inputs["settings"]["criterion"].upper(),
+        }
+    else:
+        how = gettext("LCMCR, seed %(seed)s") % {"seed": run.seed}
+    if run.estimate is None:
+        result = gettext("no estimate (%(reason)s)") % {"reason": RunStatus(run.status).label}
+    else:
+        result = gettext("estimated total %(estimate)s (%(level)s%% interval %(lower)s–%(upper)s)") % {
+            "estimate": number(run.estimate),
+            "level": number(100 * (out.get("level") or 0.95)),
+            "lower": number(run.lower),
+            "upper": number(run.upper) if run.upper is not None else "∞",
+        }
+    return gettext(
+        "%(who)sHaven estimation run %(number)s (%(date)s): %(result)s from %(observed)s documented people on "
+        "%(lists)s lists; %(how)s. Inputs SHA-256 %(sha)s. %(url)s"
+    ) % {
+        "who": f"{who}, " if who else "",
+        "number": run.number,
+        "date": date,
+        "result": result,
+        "observed": observed_label,
+        "lists": run.num_lists,
+        "how": how,
+        "sha": run.inputs_sha256[:16],
+        "url": url,
+    }
+
+
+def strata_results(run: EstimationRun, labels: StratumLabels, table: dict[str, Any]) -> list[dict[str, Any]]:
+    if not run.inputs["strata"]:
+        return []
+    values_of = {STRATUM_SEPARATOR.join(r["stratum"]): r["stratum"] for r in run.inputs["table"]}
+    out = []
+    for index, part in enumerate(run.outputs.get("parts", [])):
+        key = part.get("key")
+        out.append(
+            {
+                "index": index,
+                "label": labels.label(values_of[key]) if key in values_of else key,
+                "observed": table["column_totals"].get(key, "–"),
+                "estimate": number(part.get("estimate")),
+                "lower": number(part.get("lower")),
+                "upper": number(part.get("upper")) if part.get("upper") is not None else "–",
+                "model": part.get("model"),
+                "status": _status_text(part.get("status", "")),
+                "rhat": number(part.get("rhat"), 3) if part.get("rhat") is not None else None,
+                "ess": number(part.get("ess")) if part.get("ess") is not None else None,
+                "lists": ", ".join(part.get("lists", [])),
+                "warnings": part.get("warnings", []),
+            }
+        )
+    return out
+
+
+def plots_for(run: EstimationRun, labels: StratumLabels) -> dict[str, str]:
+    out = run.outputs
+    lang = "ko" if _ko() else "en"
+    level = number(100 * (out.get("level") or 0.95))
+    svgs: dict[str, str] = {}
+    if out.get("estimate") is not None or out.get("parts"):
+        rows: list[plots.Interval] = []
+        if run.inputs["strata"]:
+            values_of = {STRATUM_SEPARATOR.join(r["stratum"]): r["stratum"] for r in run.inputs["table"]}
+            for part in out.get("parts", []):
+                key = part.get("key")
+                rows.append(
+                    plots.Interval(
+                        labels.label(values_of[key]) if key in values_of else str(key),
+                        part.get("estimate"),
+                        part.get("lower"),
+                        part.get("upper"),
+                    )
+                )
+        rows.append(
+            plots.Interval(gettext("Total"), out.get("estimate"), out.get("lower"), out.get("upper"), True)
+        )
+        svgs["interval"] = plots.interval_chart(
+            rows,
+            title=gettext("Estimated number of people, with %(level)s%% intervals") % {"level": level},
+            description=gettext(
+                "Estimate (dot) and interval (line) for each stratum and for the total; run %(number)s."
+            )
+            % {"number": run.number},
+            value_label=gettext("People (documented and undocumented)"),
+            no_estimate=gettext("no estimate"),
+            level_label=gettext("%(level)s%%:") % {"level": level},
+            lang=lang,
+        )
+    trace = out.get("trace")
+    if run.method == Method.LCMCR and trace:
+        svgs["trace"] = plots.trace_chart(
+            trace,
+            int(out.get("trace_step") or 1),
+            title=gettext("Trace of N (LCMCR), run %(number)s") % {"number": run.number},
+            description=gettext(
+                "Posterior draws of the total N after burn-in, one line per chain; chains that overlap and "
+                "show no trend indicate convergence (R-hat %(rhat)s, effective sample size %(ess)s)."
+            )
+            % {"rhat": number(out.get("rhat"), 3), "ess": number(out.get("ess"))},
+            chain_label=pgettext("trace plot", "Chain %(n)s"),
+            value_label="N",
+            draw_label=gettext("Draw (after burn-in)"),
+            lang=lang,
+        )
+    return svgs
+
+
+def reproduction(run: EstimationRun) -> dict[str, Any] | None:
+    """Compare a re-run with the run it repeats: same inputs? same numbers? same software?"""
+    source = run.rerun_of
+    if source is None:
+        return None
+    same_table = {k: v for k, v in run.inputs.items() if k != "versions"} == {
+        k: v for k, v in source.inputs.items() if k != "versions"
+    }
+    return {
+        "source": source,
+        "same_inputs": run.inputs_sha256 == source.inputs_sha256,
+        "same_data": same_table,
+        "same_versions": run.inputs.get("versions") == source.inputs.get("versions"),
+        "same_results": results_equal(run.outputs, source.outputs),
+    }
+
+
+def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
+    inputs, out = run.inputs, run.outputs
+    labels = StratumLabels(inputs["strata"], inputs["table"])
+    table = capture_table(run, exact, labels)
+    strata_names = dict(STRATA_CHOICES)
+    act_type = inputs["filters"].get("act_type")
+    parts = out.get("parts", [])
+    return {
+        "run": run,
+        "exact": exact,
+        "out": out,
+        "settings": inputs["settings"],
+        "status_text": RunStatus(run.status).label,
+        "estimate": number(out.get("estimate")),
+        "lower": number(out.get("lower")),
+        "upper": number(out.get("upper")) if out.get("upper") is not None else "–",
+        "se": number(out.get("se")) if out.get("se") is not None else None,
+        "level": number(100 * (out.get("level") or 0.95)),
+        "interval_label": gettext("%(level)s%% interval")
+        % {"level": number(100 * (out.get("level") or 0.95))},
+        "observed": table["total"],
+        "rhat": number(out.get("rhat"), 3) if out.get("rhat") is not None else None,
+        "ess": number(out.get("ess")) if out.get("ess") is not None else None,
+        "table": table,
+        "lists": [list_name(item) for item in inputs["lists"]],
+        "strata": [str(strata_names.get(s, s)) for s in inputs["strata"]],
+        "act_type": (act_type["label_ko"] if _ko() and act_type.get("label_ko") else act_type["label_en"])
+        if act_type
+        else None,
+        "selection": inputs.get("selection", {}),
+        "strata_results": strata_results(run, labels, table),
+        "parts": [
+            {
+                "index": i,
+                "label": r["label"] if inputs["strata"] else None,
+                "page": model_page(p, 1),
+                "part": p,
+            }
+            for i, (p, r) in enumerate(
+                zip(parts, strata_results(run, labels, table) or [{"label": None}] * len(parts), strict=False)
+            )
+            if p.get("models")
+        ],
+        "plots": plots_for(run, labels),
+        "citation": citation(run, url, table["total"]),
+        "reproduction": reproduction(run),
+        "reruns": list(run.reruns.order_by("pk").values_list("pk", flat=True)),
+        "versions": inputs.get("versions", {}),
+    }

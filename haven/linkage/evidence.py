@@ -1,0 +1,101 @@
+"""How a pair's evidence reads for a reviewer: each comparison, the level reached, and its weight.
+
+The engine labels its levels in English SQL-ish terms ("Absolute difference of 'birth_year' <= 1"); the
+Korean-aware model's levels are translated here. A level the table does not know (another model) is shown
+with the engine's own label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+COMPARISONS: dict[str, Promise] = {
+    "surname": _("Surname"),
+    "given_name": _("Given name"),
+    "birth_year": _("Birth year"),
+    "sex": _("Sex"),
+    "origin": _("Place of origin"),
+    "exit_year": _("Year of leaving"),
+    "name": _("Name (as written)"),
+    "hangul": _("Name in Hangul (as written)"),
+}
+
+MISSING = _("not recorded in one or both")
+DIFFERENT = _("different")
+
+LEVELS: dict[str, dict[int, Promise]] = {
+    "surname": {2: _("same surname"), 1: _("surname readings overlap")},
+    "given_name": {
+        4: _("same given name (any spelling)"),
+        3: _("another reading agrees"),
+        2: _("one slip apart"),
+        1: _("similar"),
+    },
+    "birth_year": {
+        4: _("same year"),
+        3: _("within 1 year"),
+        2: _("within 2 years"),
+        1: _("within 5 years"),
+    },
+    "sex": {1: _("same")},
+    "origin": {
+        3: _("same county"),
+        2: _("same province, county unknown"),
+        1: _("same province, different county"),
+    },
+    "exit_year": {3: _("same year"), 2: _("within 1 year"), 1: _("within 3 years")},
+}
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    comparison: str
+    label: str
+    level: str
+    gamma: int
+    weight: float
+
+    @property
+    def verdict(self) -> str:
+        """Return "missing", "agree", "against" or "neutral" (a CSS class and a screen-reader word)."""
+        if self.gamma < 0:
+            return "missing"
+        if self.weight > 0.5:
+            return "agree"
+        if self.weight < -0.5:
+            return "against"
+        return "neutral"
+
+
+def level_label(comparison: str, gamma: int, run_labels: dict[str, Any]) -> str:
+    if gamma < 0:
+        return str(MISSING)
+    known = LEVELS.get(comparison, {}).get(gamma)
+    if known is not None:
+        return str(known)
+    if gamma == 0:
+        return str(DIFFERENT)
+    return str(run_labels.get(comparison, {}).get(str(gamma), gamma))
+
+
+def evidence_rows(evidence: dict[str, Any], run_labels: dict[str, Any]) -> list[EvidenceRow]:
+    """Return a pair's evidence in the order of the model's comparisons."""
+    order = [name for name in run_labels if name in evidence]
+    order += [name for name in evidence if name not in order]
+    rows = []
+    for name in order:
+        gamma, weight = evidence[name]
+        rows.append(
+            EvidenceRow(
+                comparison=name,
+                label=str(COMPARISONS.get(name, name)),
+                level=level_label(name, int(gamma), run_labels),
+                gamma=int(gamma),
+                weight=float(weight),
+            )
+        )
+    return rows

@@ -1,0 +1,1 @@
+"""Reports (organisation report, transit-country brief, person dossier) and the reference-statistics charts."""
