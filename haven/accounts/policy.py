@@ -131,6 +131,15 @@ IDENTIFYING_FIELDS: dict[str, frozenset[str]] = {
     "records.event": frozenset({"sensitive_notes"}),
     "records.biographicrelation": frozenset({"details"}),
     "records.clarificationnote": frozenset({"note"}),
+    # Assistance cases (haven.cases): where a person hides and how to reach them, and every narrative.
+    "cases.case": frozenset({"current_whereabouts", "safe_contact", "summary"}),
+    "cases.journeystage": frozenset({"place_detail", "notes"}),
+    "cases.consent": frozenset({"notes"}),
+    "cases.consentoverride": frozenset({"reason"}),
+    "cases.referral": frozenset({"notes"}),
+    "cases.servicerecord": frozenset({"notes"}),
+    "cases.followup": frozenset({"task"}),
+    "cases.incident": frozenset({"narrative", "place_detail"}),
 }
 
 MASK = "•••"
@@ -181,9 +190,13 @@ def visible(
     *,
     compartment_field: str = "compartment",
     confidentiality_field: str | None = "confidentiality",
+    capability: Capability = Capability.VIEW_RECORDS,
 ) -> QuerySet[M]:
-    """Narrow ``queryset`` to what ``user`` may see: granted compartments and cleared confidentiality levels."""
-    if not has(user, C.VIEW_RECORDS):
+    """Narrow ``queryset`` to what ``user`` may see: granted compartments and cleared confidentiality levels.
+
+    ``capability`` is what lets the user read such records at all (VIEW_CASES for assistance cases).
+    """
+    if not has(user, capability):
         return queryset.none()
     q = queryset.filter(**{f"{compartment_field}_id__in": compartment_ids(user)})
     if confidentiality_field:
@@ -191,8 +204,8 @@ def visible(
     return q
 
 
-def can_view(user: Any, record: Any) -> bool:
-    if not has(user, C.VIEW_RECORDS):
+def can_view(user: Any, record: Any, *, capability: Capability = Capability.VIEW_RECORDS) -> bool:
+    if not has(user, capability):
         return False
     if record.compartment_id not in compartment_ids(user):
         return False

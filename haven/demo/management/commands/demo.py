@@ -12,6 +12,7 @@ from django.db import connection
 
 from haven.accounts.models import Compartment, Organisation
 from haven.cli import DEMO_MARKER
+from haven.demo.cases import add_demo_cases
 from haven.demo.generator import CODES, DemoBuilder
 from haven.demo.users import DEMO_ACCOUNTS, ensure_demo_accounts, new_password
 from haven.demo.worked_example import add_worked_example
@@ -81,6 +82,7 @@ class Command(BaseCommand):
             )
         password = self._password()
         totp_secrets = ensure_demo_accounts(password)
+        add_demo_cases(progress=self.stdout.write)  # needs the demo case worker, made just above
         self._report_size()
         url = f"http://{options['addr']}/"
         lines = [
