@@ -63,6 +63,7 @@ class AuditAction(models.IntegerChoices):
     CONSENT_WITHDRAWN = 321, _("consent withdrawn")
     CONSENT_OVERRIDDEN = 322, _("consent overridden")
     REFERRAL_MADE = 330, _("referral made")
+    REFERRAL_CHANGED = 331, _("referral status changed")
 
     # 400–499 data leaving or entering Haven
     EXPORTED = 400, _("data exported")
@@ -87,6 +88,7 @@ class AuditAction(models.IntegerChoices):
 
     # 700–799 record linkage and estimation
     LINKAGE_RUN = 700, _("linkage run")
+    LINKAGE_REVIEWED = 701, _("linkage candidate reviewed")
     ESTIMATION_RUN = 710, _("estimation run")
 
     # 900–999 refusals: every one is recorded (written by audit_refusal, so it outlives a rollback)

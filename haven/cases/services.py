@@ -769,7 +769,7 @@ def referral_set_status(*, actor: Any, referral: Referral, status: str, on: date
     _audit_case(
         actor,
         case,
-        AuditAction.CASE_CHANGED,
+        AuditAction.REFERRAL_CHANGED,
         {"referral": referral.pk, "changes": {"status": {"old": before, "new": status}}},
     )
     return referral

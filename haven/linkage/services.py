@@ -312,7 +312,7 @@ def _audit_decision(actor: Any, decision: ReviewDecision, persons: Sequence[int]
     compartment = Person.objects.filter(pk=persons[0]).values_list("compartment_id", flat=True).first()
     audit_record(
         actor=actor,
-        action=AuditAction.RECORD_CREATED,
+        action=AuditAction.LINKAGE_REVIEWED,
         target=decision,
         compartment_id=compartment,
         request=request,

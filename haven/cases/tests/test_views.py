@@ -91,7 +91,7 @@ def test_a_referral_is_refused_without_consent_then_overridden_after_reauthentic
         .exclude(action=AuditAction.CASE_VIEWED)
         .values_list("action", flat=True)
     )
-    assert kinds[-3:] == [AuditAction.CONSENT_OVERRIDDEN, AuditAction.REFERRAL_MADE, AuditAction.CASE_CHANGED]
+    assert kinds[-3:] == [AuditAction.CONSENT_OVERRIDDEN, AuditAction.REFERRAL_MADE, AuditAction.REFERRAL_CHANGED]
 
 
 def test_a_referral_with_consent_goes_through_without_an_override(client, w: CaseWorld) -> None:

@@ -45,7 +45,7 @@ def test_accepting_a_pair_merges_it_and_records_the_label(small: Small) -> None:
     assert (d.left, d.right) == (a0, a1)  # stored in id order
     assert d.merge is not None and identity_map([a0.pk, a1.pk]) == {a0.pk: a0.pk, a1.pk: a0.pk}
     assert current_labels([a0.pk, a1.pk]) == [(a0.pk, a1.pk, True)]
-    entry = AuditEntry.objects.filter(action=AuditAction.RECORD_CREATED).latest("seq")
+    entry = AuditEntry.objects.filter(action=AuditAction.LINKAGE_REVIEWED).latest("seq")
     assert entry.target_type == "linkage.reviewdecision" and entry.details["decision"] == "accept"
     assert "같은 사람" not in str(entry.details)
 
