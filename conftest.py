@@ -4,6 +4,8 @@ import pytest
 
 from haven.config.testing import load_reference_data
 
+pytest_plugins = ["haven.lib.testing.browser"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]

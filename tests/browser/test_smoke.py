@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from haven.accounts.models import Role
 from haven.accounts.tests.personas import PASSWORD, make_user
-from tests.browser.conftest import RequestLog
+from haven.lib.testing.browser import RequestLog
 
 
 def test_a_documenter_logs_in_with_two_factors_and_nothing_leaves_the_server(browser_for) -> None:  # type: ignore[no-untyped-def]

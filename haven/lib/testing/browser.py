@@ -1,4 +1,5 @@
-"""Browser tests: Playwright for Python driving Debian's Chromium against a live Haven server.
+"""Browser tests (a pytest plugin, loaded by the root conftest): Playwright for Python driving Debian's
+Chromium against a live Haven server. Tests anywhere use the ``browser_for`` fixture.
 
 Every request the browser makes is recorded; a test fails if any of them leaves the Haven server (no CDN,
 font, tile or analytics request may ever go out). Screenshots go to test-artifacts/screenshots/.
@@ -24,7 +25,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("HAVEN_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 
 
 def _chromium_or_skip() -> str:
@@ -38,6 +39,7 @@ def _chromium_or_skip() -> str:
 
 @pytest.fixture(scope="session")
 def _browser() -> Iterator[object]:
+    # One browser for the whole run: Playwright's sync API allows one instance per thread at a time.
     executable = _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 

@@ -1,0 +1,156 @@
+"""Intake drafts: saved on every change, encrypted, per user; listed, resumed and discarded."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.urls import reverse
+
+from haven.accounts.models import CompartmentGrant, Role, User
+from haven.accounts.tests.personas import PASSWORD
+from haven.audit.models import AuditAction, AuditEntry
+from haven.web.models import IntakeDraft
+from haven.web.tests.stories import Story, story
+from haven.web.tests.test_intake import NARRATIVE, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def s() -> Story:
+    return story()
+
+
+def _autosave(client, data):  # type: ignore[no-untyped-def]
+    return client.post(reverse("web:intake_autosave"), data, HTTP_HX_REQUEST="true")
+
+
+def test_it_creates_the_draft_on_the_first_change_and_updates_it_after(client, s: Story) -> None:
+    user = s.world.users[Role.DOCUMENTER]
+    client.force_login(user)
+    data = form_data(s)
+    response = _autosave(client, data)
+    draft = IntakeDraft.objects.get(owner=user)
+    assert response["HX-Replace-Url"] == reverse("web:intake_draft", args=[draft.pk])
+    html = response.content.decode()
+    assert f'name="draft" id="intake-draft" value="{draft.pk}"' in html
+    assert 'name="revision" id="intake-revision" value="1"' in html
+    assert 'id="draft-message"' in html and 'hx-swap-oob="true"' in html and "Draft saved at" in html
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.RECORD_CREATED, target_type="web.intakedraft").count()
+        == 1
+    )
+    data.update({"draft": draft.pk, "revision": 1, "event-0-title": "고친 제목"})
+    response = _autosave(client, data)
+    assert not response.has_header("HX-Replace-Url")
+    draft.refresh_from_db()
+    assert draft.revision == 2 and "고친 제목" in draft.data
+    assert IntakeDraft.objects.filter(owner=user).count() == 1
+
+
+def test_it_refuses_a_save_from_a_stale_page(client, s: Story) -> None:
+    user = s.world.users[Role.DOCUMENTER]
+    client.force_login(user)
+    data = form_data(s)
+    _autosave(client, data)
+    draft = IntakeDraft.objects.get(owner=user)
+    _autosave(client, {**data, "draft": draft.pk, "revision": 1, "event-0-title": "newer"})
+    html = _autosave(
+        client, {**data, "draft": draft.pk, "revision": 1, "event-0-title": "older"}
+    ).content.decode()
+    assert "Not saved: this draft was saved from another window" in html and 'class="error"' in html
+    draft.refresh_from_db()
+    assert "newer" in draft.data and "older" not in draft.data
+    # Without JavaScript the page says so too, and keeps what was typed on the page.
+    response = client.post(
+        reverse("web:intake"),
+        {**data, "draft": draft.pk, "revision": 1, "event-0-title": "older", "action": "save"},
+    )
+    assert response.status_code == 409 and "older" in response.content.decode()
+
+
+def test_it_lets_a_page_submit_over_its_own_autosave(client, s: Story) -> None:
+    user = s.world.users[Role.DOCUMENTER]
+    client.force_login(user)
+    data = {**form_data(s), "page": "page-one"}
+    _autosave(client, data)
+    draft = IntakeDraft.objects.get(owner=user)
+    _autosave(client, {**data, "draft": draft.pk, "revision": 1})  # an autosave still in flight at "submit"
+    response = client.post(
+        reverse("web:intake"), {**data, "draft": draft.pk, "revision": 1, "action": "submit"}
+    )
+    assert response.status_code == 302 and not IntakeDraft.objects.exists()
+
+
+def test_it_lists_resumes_and_discards_the_users_own_drafts(client, s: Story) -> None:
+    user = s.world.users[Role.DOCUMENTER]
+    client.force_login(user)
+    response = client.post(reverse("web:intake"), {**form_data(s), "action": "save"})
+    draft = IntakeDraft.objects.get(owner=user)
+    assert response["Location"] == reverse("web:intake_draft", args=[draft.pk])
+    listing = client.get(reverse("web:intake_drafts")).content.decode()
+    assert "연길 체포와 강제북송" in listing and f'id="resume-{draft.pk}"' in listing
+    assert "한소망" not in listing  # the list names no one
+    before = AuditEntry.objects.filter(
+        action=AuditAction.RECORD_VIEWED, target_type="web.intakedraft"
+    ).count()
+    page = client.get(reverse("web:intake_draft", args=[draft.pk])).content.decode()
+    assert NARRATIVE in page and 'value="한소망"' in page and f'id="intake-draft" value="{draft.pk}"' in page
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.RECORD_VIEWED, target_type="web.intakedraft").count()
+        == before + 1
+    )
+    response = client.post(reverse("web:intake_discard", args=[draft.pk]))
+    assert response.status_code == 302 and not IntakeDraft.objects.filter(pk=draft.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.RECORD_DELETED, target_type="web.intakedraft"
+    ).exists()
+    assert client.get(reverse("web:intake_draft", args=[draft.pk])).status_code == 404
+    html = _autosave(client, {**form_data(s), "draft": draft.pk, "revision": 1}).content.decode()
+    assert "this draft no longer exists" in html
+
+
+def test_it_never_shows_a_draft_to_anyone_but_its_owner(client, s: Story) -> None:
+    owner = s.world.users[Role.DOCUMENTER]
+    client.force_login(owner)
+    client.post(reverse("web:intake"), {**form_data(s), "action": "save"})
+    draft = IntakeDraft.objects.get(owner=owner)
+    other = User.objects.create_user("second-documenter", password=PASSWORD, role=Role.DOCUMENTER)
+    CompartmentGrant.objects.create(user=other, compartment=s.world.comp_a)
+    TOTP.activate(other, generate_totp_secret())
+    client.force_login(other)
+    missing = client.get(reverse("web:intake_draft", args=[999_999]))
+    forbidden = client.get(reverse("web:intake_draft", args=[draft.pk]))
+    assert missing.status_code == forbidden.status_code == 404
+    assert "한소망" not in forbidden.content.decode()
+    assert client.post(reverse("web:intake_discard", args=[draft.pk])).status_code == 404
+    html = _autosave(
+        client, {**form_data(s), "draft": draft.pk, "revision": 1, "event-0-title": "x"}
+    ).content.decode()
+    assert "no longer exists" in html
+    assert "연길 체포와 강제북송" not in client.get(reverse("web:intake_drafts")).content.decode()
+    draft.refresh_from_db()
+    assert '"x"' not in draft.data
+    # A role without the intake has none of it.
+    client.force_login(s.world.users[Role.ANALYST])
+    assert client.get(reverse("web:intake_drafts")).status_code == 404
+    assert _autosave(client, form_data(s)).status_code == 404
+
+
+def test_it_finds_persons_without_javascript(client, s: Story) -> None:
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    data = form_data(s, **{"act-1-victim-q": "Lee Seol-ju"})
+    response = client.post(reverse("web:intake"), {**data, "action": "find:act-1-victim"})
+    draft = IntakeDraft.objects.get()
+    assert (
+        response["Location"]
+        == reverse("web:intake_draft", args=[draft.pk]) + "?find=act-1-victim#act-1-victim-section"
+    )
+    html = client.get(response["Location"]).content.decode()
+    assert f'id="act-1-victim-match-{s.source.pk}"' in html and 'name="act-1-victim-person"' in html
+    assert re.search(r'<input type="radio" name="act-1-victim-mode" value="existing"[^>]*checked', html)
+    data.update({"act-1-victim-mode": "existing", "act-1-victim-person": str(s.source.pk), "draft": draft.pk})
+    html = client.post(reverse("web:intake"), {**data, "action": "save"}, follow=True).content.decode()
+    assert "Chosen:" in html and "리설주" in html
