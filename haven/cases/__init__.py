@@ -2,5 +2,5 @@
 gender-based violence and trafficking incidents, with protected statistics.
 
 Public entry points: haven.cases.access (permission-checked reads), haven.cases.services (every write),
-haven.cases.selectors (page reads), haven.cases.stats and haven.cases.disclosure (small-cell protection).
+haven.cases.selectors (page reads), haven.cases.stats (small-cell protection through haven.analytics.disclosure).
 """

@@ -1,5 +1,5 @@
 """Statistics for an organisation: cases by status, risk, journey stage and need; incidents by type and year;
-referrals by outcome. Protected by haven.cases.disclosure: no count from 1 to 4 can be read or worked out.
+referrals by outcome. Protected by haven.analytics.disclosure: no count from 1 to 4 can be read or worked out.
 
 Counted over the cases the user may see (haven.cases.access.cases_visible_to) in one organisation, so a case
 worker never counts cases of a compartment they are not granted. Each table breaks one total down by one
@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from haven.accounts import policy
 from haven.accounts.models import Organisation
-from haven.cases import disclosure, flags
+from haven.analytics import disclosure
+from haven.cases import flags
 from haven.cases.access import cases_visible_to
 from haven.cases.models import Case, Incident, Referral, ReferralStatus, RiskLevel, Status
 from haven.cases.selectors import with_current_stage

@@ -9,8 +9,8 @@ that does not; each refusal is audited.
 Small counts. A run's table was made from the records of certain compartments. A reader granted all of them
 could count those records themselves, so they see every count exactly. Any other reader (a colleague without
 those grants, or the owner after losing one) sees counts from 1 to 4 as "<5"
-(:func:`haven.accounts.policy.disclose_count`), plus the complementary suppression of
-:mod:`haven.estimation.disclosure`, so that no hidden count can be worked out from the totals on the page.
+and withheld where needed, by :func:`haven.analytics.disclosure.protect_table` (the rules every statistic of
+Haven uses), so that no hidden count can be worked out from the totals on the page.
 """
 
 from __future__ import annotations

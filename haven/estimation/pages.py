@@ -1,5 +1,10 @@
 """What the run page shows: labels in the reader's language, counts protected for readers who may not see
-small ones, the citation line, and the plots."""
+small ones, the citation line, and the plots.
+
+Small counts go through :func:`haven.analytics.disclosure.protect_table`, the rules every statistic of Haven
+uses: each stratum's column is a partition of its total, the strata totals a partition of the documented
+total. A withheld count is printed as :data:`WITHHELD_MARK`, whatever it holds.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ from django.core.paginator import Page, Paginator
 from django.utils import formats
 from django.utils.translation import get_language, gettext, pgettext
 
+from haven.analytics.disclosure import WITHHELD, ProtectedTable, protect_table
 from haven.estimation import plots
 from haven.estimation.compute import STRATUM_SEPARATOR, results_equal
-from haven.estimation.disclosure import protect_columns
 from haven.estimation.forms import STRATA_CHOICES
 from haven.estimation.models import EstimationRun, Method, RunStatus
 from haven.estimation.selectors import UNKNOWN
@@ -22,6 +27,8 @@ from haven.records.models import Sex
 
 MODELS_PER_PAGE = 25
 MODEL_COLUMNS = ("model", "estimate", "se", "deviance", "df", "aic", "bic", "status")
+# Compact in a wide table; the page explains it and the cell carries "withheld" as its title.
+WITHHELD_MARK = "×"
 
 
 def _ko() -> bool:
@@ -73,6 +80,40 @@ class StratumLabels:
         return STRATUM_SEPARATOR.join(self.value(n, v) for n, v in zip(self.strata, values, strict=True))
 
 
+def protected_counts(columns: list[list[int]], *, exact: bool) -> ProtectedTable:
+    """Return the labels to print for the capture table (columns = strata) with its column totals and total.
+
+    A reader granted every compartment the table came from (``exact``) sees every count as it is; anyone else
+    sees the table protected so that no count from 1 to 4 can be read or worked out from it.
+    """
+    if exact:
+        totals = [sum(c) for c in columns]
+        return ProtectedTable(
+            tuple(tuple(str(v) for v in col) for col in columns),
+            tuple(str(t) for t in totals),
+            str(sum(totals)),
+        )
+    table = protect_table(columns)
+
+    def mark(label: str) -> str:
+        return WITHHELD_MARK if label == WITHHELD else label
+
+    return ProtectedTable(
+        tuple(tuple(mark(c) for c in col) for col in table.cells),
+        tuple(mark(t) for t in table.column_totals),
+        mark(table.total),
+    )
+
+
+def _columns(run: EstimationRun) -> tuple[list[str], list[str], list[list[int]]]:
+    """Return the stratum keys, the observed patterns (most lists first) and the counts per stratum."""
+    rows = run.inputs["table"]
+    keys = sorted({STRATUM_SEPARATOR.join(r["stratum"]) for r in rows})
+    patterns = sorted({r["pattern"] for r in rows}, key=lambda p: [-int(c) for c in p])
+    counts = {(STRATUM_SEPARATOR.join(r["stratum"]), r["pattern"]): int(r["count"]) for r in rows}
+    return keys, patterns, [[counts.get((k, p), 0) for p in patterns] for k in keys]
+
+
 @dataclass
 class PatternRow:
     pattern: str
@@ -84,13 +125,9 @@ class PatternRow:
 def capture_table(run: EstimationRun, exact: bool, labels: StratumLabels) -> dict[str, Any]:
     """Return the capture-pattern table to print: one row per observed pattern, one column per stratum."""
     inputs = run.inputs
-    rows = inputs["table"]
-    keys = sorted({STRATUM_SEPARATOR.join(r["stratum"]) for r in rows})
-    values_of = {STRATUM_SEPARATOR.join(r["stratum"]): r["stratum"] for r in rows}
-    patterns = sorted({r["pattern"] for r in rows}, key=lambda p: [-int(c) for c in p])
-    counts = {(STRATUM_SEPARATOR.join(r["stratum"]), r["pattern"]): int(r["count"]) for r in rows}
-    columns = [[counts.get((k, p), 0) for p in patterns] for k in keys]
-    protected = protect_columns(columns, exact=exact)
+    values_of = {STRATUM_SEPARATOR.join(r["stratum"]): r["stratum"] for r in inputs["table"]}
+    keys, patterns, columns = _columns(run)
+    protected = protected_counts(columns, exact=exact)
     out_rows = []
     for i, p in enumerate(patterns):
         out_rows.append(
@@ -104,7 +141,12 @@ def capture_table(run: EstimationRun, exact: bool, labels: StratumLabels) -> dic
     list_totals = None
     if exact:
         list_totals = [
-            {"code": item["code"], "total": str(sum(n for (_k, p), n in counts.items() if p[j] == "1"))}
+            {
+                "code": item["code"],
+                "total": str(
+                    sum(n for col in columns for p, n in zip(patterns, col, strict=True) if p[j] == "1")
+                ),
+            }
             for j, item in enumerate(inputs["lists"])
         ]
     stratified = bool(inputs["strata"])
@@ -114,7 +156,7 @@ def capture_table(run: EstimationRun, exact: bool, labels: StratumLabels) -> dic
         "keys": keys,
         "rows": out_rows,
         "column_totals": dict(zip(keys, protected.column_totals, strict=True)),
-        "column_total_list": protected.column_totals,
+        "column_total_list": list(protected.column_totals),
         "total": protected.total,
         "list_totals": list_totals,
         "pooled": exact and stratified,
@@ -123,12 +165,8 @@ def capture_table(run: EstimationRun, exact: bool, labels: StratumLabels) -> dic
 
 def observed_label(run: EstimationRun, exact: bool) -> str:
     """Return the run's observed total as the run page prints it for this reader (for the runs list)."""
-    rows = run.inputs["table"]
-    keys = sorted({STRATUM_SEPARATOR.join(r["stratum"]) for r in rows})
-    patterns = sorted({r["pattern"] for r in rows}, key=lambda p: [-int(c) for c in p])
-    counts = {(STRATUM_SEPARATOR.join(r["stratum"]), r["pattern"]): int(r["count"]) for r in rows}
-    columns = [[counts.get((k, p), 0) for p in patterns] for k in keys]
-    return protect_columns(columns, exact=exact).total if columns else "0"
+    _keys, _patterns, columns = _columns(run)
+    return protected_counts(columns, exact=exact).total if columns else "0"
 
 
 def model_page(part: dict[str, Any], page_number: Any) -> Page:
@@ -309,6 +347,7 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
         "rhat": number(out.get("rhat"), 3) if out.get("rhat") is not None else None,
         "ess": number(out.get("ess")) if out.get("ess") is not None else None,
         "table": table,
+        "withheld_mark": WITHHELD_MARK,
         "lists": [list_name(item) for item in inputs["lists"]],
         "strata": [str(strata_names.get(s, s)) for s in inputs["strata"]],
         "act_type": (act_type["label_ko"] if _ko() and act_type.get("label_ko") else act_type["label_en"])

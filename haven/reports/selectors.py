@@ -2,7 +2,7 @@
 
 Every count comes from records the requesting user may see (haven.accounts.policy.visible: granted compartments,
 cleared confidentiality levels). Each table breaks one total down by one thing (no cross-tabulations), and is
-protected by haven.cases.disclosure: counts from 1 to 4 are shown as "<5" or withheld so that none can be read
+protected by haven.analytics.disclosure: counts from 1 to 4 are shown as "<5" or withheld so that none can be read
 or worked out by subtraction, and breakdowns of fewer than 10 items are not shown at all.
 """
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from haven.accounts import policy
 from haven.accounts.models import Organisation
-from haven.cases import disclosure
+from haven.analytics import disclosure
 from haven.places.models import Location
 from haven.records.imprecise import in_period
 from haven.records.models import Act, Involvement

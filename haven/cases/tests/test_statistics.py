@@ -1,7 +1,7 @@
 """The organisation's statistics, computed from the database, never reveal a count between 1 and 4.
 
 A Hypothesis property over random sets of cases, incidents and referrals: every table the page would show is
-exactly what the protection rules give for the true counts (haven.cases.disclosure, whose rules
+exactly what the protection rules give for the true counts (haven.analytics.disclosure, whose rules
 test_disclosure.py checks against a reader who knows them and the totals), and no number shown is from 1 to 4.
 """
 
@@ -16,7 +16,8 @@ from hypothesis.extra.django import TestCase
 
 from haven.accounts.models import Role
 from haven.accounts.tests.personas import make_user
-from haven.cases import disclosure, stats
+from haven.analytics import disclosure
+from haven.cases import stats
 from haven.cases.models import Case, ConsentOverride, Incident, Referral, RiskLevel, Status
 from haven.cases.services import partner_save
 from haven.records.services import person_create

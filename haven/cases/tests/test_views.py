@@ -200,7 +200,7 @@ def test_lists_never_show_names_and_the_page_exists_in_korean(client, w: CaseWor
         assert name not in listing
     client.cookies["django_language"] = "ko"
     korean = client.get(url("detail", w.case_a)).content.decode()
-    assert "위험" in korean and "동의" in korean and "여정" in korean
+    assert "위험" in korean and "동의" in korean and "이동 경로" in korean
     assert client.get(reverse("cases:list")).content.decode().count("사례") >= 2
 
 

@@ -1,75 +1,90 @@
-"""Small-count protection: no count from 1 to 4 can be worked out from what the page prints."""
+"""What the run page prints of the capture table: every count for a reader granted every compartment, the
+shared small-cell rules (haven.analytics.disclosure.protect_table) for anyone else."""
 
 from __future__ import annotations
 
-import itertools
+import pytest
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from haven.analytics.disclosure import protect_table
+from haven.estimation import pages
+from haven.estimation.models import EstimationRun
 
-from haven.estimation.disclosure import HIDDEN, protect, protect_columns
+pytestmark = pytest.mark.django_db
 
-
-def _solutions(values: list[int], hidden: set[int], limit: int = 60) -> dict[int, set[int]]:
-    """Brute force: every value each hidden cell can take, given the printed labels and the column sum."""
-    total = sum(values[i] for i in hidden)
-    order = sorted(hidden)
-    ranges = [range(1, 5) if 0 < values[i] < 5 else range(5, max(total, 5) + 1) for i in order]
-    found: dict[int, set[int]] = {i: set() for i in order}
-    for combo in itertools.product(*ranges):
-        if sum(combo) == total:
-            for i, v in zip(order, combo, strict=True):
-                found[i].add(v)
-    return found
+LISTS = [{"code": c, "name_en": c.title(), "name_ko": c} for c in ("alpha", "beta")]
 
 
-def test_a_single_small_count_gets_a_companion_hidden() -> None:
-    hidden, safe = protect([3, 40, 12, 0, 9])
-    assert safe and hidden == {0, 4}  # 3 alone would be total minus the rest; 9 is the smallest other
-    table = protect_columns([[3, 40, 12, 0, 9]], exact=False)
-    assert table.cells == [["<5", "40", "12", "0", HIDDEN]] and table.total == "64"
+def _run(by_stratum: dict[str, dict[str, int]]) -> EstimationRun:
+    """An unsaved run whose table has the counts of ``by_stratum`` (sex → pattern → count)."""
+    table = [
+        {"stratum": [sex], "pattern": p, "count": n}
+        for sex, counts in by_stratum.items()
+        for p, n in counts.items()
+    ]
+    return EstimationRun(inputs={"table": table, "lists": LISTS, "strata": ["sex"]})
 
 
-def test_two_small_counts_that_can_only_be_ones_get_a_companion() -> None:
-    hidden, safe = protect([1, 1, 30, 8])
-    assert safe and hidden == {0, 1, 3}
+def _table(run: EstimationRun, exact: bool) -> dict[str, object]:
+    return pages.capture_table(run, exact, pages.StratumLabels(["sex"], run.inputs["table"]))
 
 
-def test_a_companion_that_would_pin_the_small_count_is_not_enough() -> None:
-    # 1 + 5 = 6 can only be 1 + 5 when "<5" is 1..4 and "×" at least 5: a third cell is hidden.
-    hidden, safe = protect([1, 5, 9, 20])
-    assert safe and hidden == {0, 1, 2}
+def _cells(table: dict[str, object]) -> list[list[str]]:
+    """The printed cells, per stratum (column)."""
+    rows = table["rows"]
+    return [[row.cells[k] for row in rows] for k in range(len(table["keys"]))]  # type: ignore[attr-defined]
 
 
-def test_when_every_count_is_hidden_the_total_is_hidden_too() -> None:
-    hidden, safe = protect([3, 0, 0])
-    assert not safe and hidden == {0}
-    table = protect_columns([[3, 0, 0]], exact=False)
-    assert table.column_totals == ["<5"] and table.total == "<5"
+# Patterns sort most lists first: 11, 10, 01.
+WOMEN = {"11": 30, "10": 12, "01": 0}
+MEN = {"11": 1, "10": 12, "01": 8}
 
 
-def test_exact_readers_see_everything() -> None:
-    table = protect_columns([[3, 40], [1, 2]], exact=True)
-    assert (
-        table.cells == [["3", "40"], ["1", "2"]]
-        and table.column_totals == ["43", "3"]
-        and table.total == "46"
+def test_a_reader_granted_every_compartment_sees_every_count_and_the_pooled_ones() -> None:
+    table = _table(_run({"F": WOMEN, "M": MEN}), exact=True)
+    assert _cells(table) == [["30", "12", "0"], ["1", "12", "8"]]
+    assert table["column_total_list"] == ["42", "21"] and table["total"] == "63"
+    assert [row.total for row in table["rows"]] == ["31", "24", "8"]  # type: ignore[attr-defined]
+    assert table["list_totals"] == [{"code": "alpha", "total": "55"}, {"code": "beta", "total": "39"}]
+    assert table["pooled"]
+
+
+def test_other_readers_see_the_shared_rules_with_withheld_counts_marked() -> None:
+    run = _run({"F": WOMEN, "M": MEN})
+    table = _table(run, exact=False)
+    mark = pages.WITHHELD_MARK
+    # The 1 is withheld with the 8 (the smallest count of 5 or more in its stratum); nothing pooled is printed.
+    assert _cells(table) == [["30", "12", "0"], [mark, "12", mark]]
+    assert table["column_total_list"] == ["42", "21"] and table["total"] == "63"
+    assert table["list_totals"] is None and not table["pooled"]
+    assert all(row.total is None for row in table["rows"])  # type: ignore[attr-defined]
+    assert pages.observed_label(run, exact=False) == "63"
+    expected = protect_table([[30, 12, 0], [1, 12, 8]])
+    assert table["column_total_list"] == list(expected.column_totals)
+
+
+def test_a_stratum_of_fewer_than_ten_people_is_withheld_with_a_companion_total() -> None:
+    run = _run({"F": WOMEN, "M": {"11": 2, "10": 1, "01": 0}, "X": {"11": 9, "10": 9, "01": 0}})
+    table = _table(run, exact=False)
+    mark = pages.WITHHELD_MARK
+    # Totals 42, 3, 18: the 3 alone cannot be "<5" (the others would give it back), so it is withheld with the
+    # 18, and both strata print no count at all.
+    assert table["column_total_list"] == ["42", mark, mark] and table["total"] == "63"
+    assert _cells(table)[1:] == [[mark, mark, mark], [mark, mark, mark]]
+    strata = pages.strata_results(
+        EstimationRun(inputs=run.inputs, outputs={"parts": [{"key": k} for k in table["keys"]]}),
+        pages.StratumLabels(["sex"], run.inputs["table"]),
+        table,
     )
+    assert [s["observed"] for s in strata] == ["42", mark, mark]
 
 
-def test_the_totals_row_is_protected_like_a_column() -> None:
-    table = protect_columns([[3, 40], [1, 2], [30, 30]], exact=False)
-    # Column 2 totals 3 (small) and is hidden, so another total is hidden with it.
-    assert table.column_totals[1] == "<5" and HIDDEN in table.column_totals and table.total == "106"
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=14), min_size=1, max_size=6))
-def test_no_small_count_is_ever_determined(values: list[int]) -> None:
-    hidden, safe = protect(values)
-    assert all(i in hidden for i, v in enumerate(values) if 0 < v < 5)
-    assert all(values[i] > 0 for i in hidden)
-    if safe:
-        for i, possible in _solutions(values, hidden).items():
-            if 0 < values[i] < 5:
-                assert len(possible) >= 2, (values, hidden, i, possible)
+def test_a_run_of_a_few_people_prints_only_that_there_are_fewer_than_five() -> None:
+    run = EstimationRun(
+        inputs={"table": [{"stratum": [], "pattern": "11", "count": 3}], "lists": LISTS, "strata": []}
+    )
+    table = pages.capture_table(run, False, pages.StratumLabels([], run.inputs["table"]))
+    assert table["total"] == "<5" and table["column_total_list"] == ["<5"]
+    assert _cells(table) == [[pages.WITHHELD_MARK]]
+    assert pages.observed_label(run, exact=True) == "3"
+    empty = EstimationRun(inputs={"table": [], "lists": LISTS, "strata": []})
+    assert pages.observed_label(empty, exact=False) == "0"

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from haven.accounts.models import Compartment, Organisation, Role
 from haven.accounts.tests.personas import make_user
+from haven.analytics.disclosure import WITHHELD, protect_partition
 from haven.audit.models import AuditAction, AuditEntry
-from haven.cases.disclosure import WITHHELD, protect_partition
 from haven.demo.generator import DemoBuilder
 from haven.records.models import Act
 from haven.reports.rendering import pdf_pages_to_png
