@@ -41,6 +41,8 @@ class AuditAction(models.IntegerChoices):
     MFA_FAILED = 132, _("two-factor code refused")
     PASSWORD_CHANGED = 140, _("password changed")
     PASSWORD_RESET = 141, _("password reset")
+    API_TOKEN_CREATED = 150, _("API token created")
+    API_TOKEN_REVOKED = 151, _("API token revoked")
 
     # 200–299 documentation records (persons, events, acts, sources, ...)
     RECORD_VIEWED = 200, _("record viewed")

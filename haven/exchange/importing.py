@@ -58,6 +58,10 @@ from haven.records.services import person_index_rows
 from haven.vocab.models import Term
 
 BATCH = 1000
+# How often (in rows read) the progress callback hears of the reading. Stages, with the count they report:
+# "read" (rows read so far), "checked" (all rows read and checked), "writing" (0: the write begins) and
+# "written" (records created so far). The web import's job turns them into a progress bar.
+PROGRESS_EVERY = 1000
 MAX_ID = 100
 MAX_NAME = 200
 MAX_TITLE = 300
@@ -385,6 +389,7 @@ class Importer:
             run.status = ImportStatus.FAILED
         else:
             _widen_sqlite_cache()
+            self.progress("writing", 0)
             with transaction.atomic():
                 report.created, report.updated, report.unchanged = writer.write()
                 run.status = ImportStatus.SUCCEEDED
@@ -500,8 +505,9 @@ class Importer:
                 item = parse(row, n)
                 if item is not None and n not in self.problems:
                     parsed.append(item)
-            if rows % 10000 == 0:
+            if rows % PROGRESS_EVERY == 0:
                 self.progress("read", rows)
+        self.progress("checked", rows)
         return parsed, rows
 
     def _not_editable(self, record: Any) -> bool:
