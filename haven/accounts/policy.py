@@ -83,6 +83,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.EDIT_CASES,
             C.OVERRIDE_CONSENT,
             C.EXPORT_AGGREGATE,
+            # Case workers bring their organisation's existing case spreadsheets (haven import --kind cases,
+            # which needs IMPORT_DATA and EDIT_CASES in the compartment; no other role has both).
+            C.IMPORT_DATA,
         }
     ),
     Role.ANALYST: frozenset(

@@ -136,10 +136,20 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    # The source organisation's own id of the case, when it was imported (haven import --kind cases): unique
+    # per organisation when given, so re-importing a spreadsheet finds its cases again instead of duplicating
+    # them. Provenance says which file, row, user and run it came from, like records (haven.records).
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    provenance = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-opened_on", "reference"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="case_external_id_unique_per_organisation",
+            ),
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="case_status_valid"),
             models.CheckConstraint(
                 condition=models.Q(risk_level__in=RiskLevel.values), name="case_risk_level_valid"

@@ -1,8 +1,9 @@
-"""Importing persons, and events with their acts, from CSV, XLSX and JSON files.
+"""Importing persons, events with their acts, and assistance cases (importing_cases.py) from CSV, XLSX and JSON.
 
 The flow of :func:`import_file`:
 
-1. The policy is asked first: the user needs IMPORT_DATA and the target compartment; a refusal is audited.
+1. The policy is asked first: the user needs IMPORT_DATA, the target compartment and EDIT_RECORDS (persons,
+   events) or EDIT_CASES (cases); a refusal is audited.
 2. The run is recorded (:class:`ImportRun`, in its own transaction: who, file name and SHA-256, kind).
 3. Every row is read and validated (types, vocabulary terms, imprecise dates, names and their scripts, places
    against the gazetteer, required fields, ids duplicated in the file, ids of records the user may not
@@ -275,16 +276,32 @@ def _widen_sqlite_cache() -> None:
             cursor.execute("PRAGMA cache_size = -262144")  # KiB: 256 MiB at most, allocated as needed
 
 
-def import_check_allowed(*, actor: Any, compartment: Compartment) -> None:
-    """Raise ImportRefused (and audit the refusal) unless ``actor`` may import into ``compartment``."""
-    if policy.has(actor, policy.Capability.IMPORT_DATA) and compartment.pk in policy.compartment_ids(actor):
+def import_check_allowed(*, actor: Any, compartment: Compartment, kind: str = ImportKind.PERSONS) -> None:
+    """Raise ImportRefused (and audit the refusal) unless ``actor`` may import ``kind`` into ``compartment``.
+
+    Every kind needs IMPORT_DATA and the compartment, and the capability to write what it holds: persons and
+    events need EDIT_RECORDS (a documenter's), cases EDIT_CASES (a case worker's). Case workers hold
+    IMPORT_DATA for their case spreadsheets; that must not let them load documentation records.
+    """
+    needed = [
+        policy.Capability.IMPORT_DATA,
+        policy.Capability.EDIT_CASES if kind == ImportKind.CASES else policy.Capability.EDIT_RECORDS,
+    ]
+    missing = [c for c in needed if not policy.has(actor, c)]
+    if not missing and compartment.pk in policy.compartment_ids(actor):
         return
     audit_refusal(
         actor=actor,
         target=("accounts.compartment", compartment.pk),
-        details={"capability": policy.Capability.IMPORT_DATA.value, "operation": "import"},
+        details={
+            "capability": (missing or needed)[0].value,
+            "operation": "import",
+            "kind": str(kind),
+        },
         compartment_id=compartment.pk,
     )
+    if kind == ImportKind.CASES:
+        raise ImportRefused(_("You may not import cases into this compartment."))
     raise ImportRefused(_("You may not import data into this compartment."))
 
 
@@ -337,7 +354,7 @@ class Importer:
     # ---- entry point --------------------------------------------------------------------------------------
 
     def run(self) -> ImportReport:
-        import_check_allowed(actor=self.actor, compartment=self.compartment)
+        import_check_allowed(actor=self.actor, compartment=self.compartment, kind=self.kind)
         source = RowSource(
             self.path, encoding=self.encoding
         )  # file-level checks raise before anything is recorded
@@ -367,6 +384,10 @@ class Importer:
         try:
             if self.kind == ImportKind.PERSONS:
                 self._persons(source, plan, report)
+            elif self.kind == ImportKind.CASES:
+                from haven.exchange.importing_cases import import_cases
+
+                import_cases(self, source, plan, report)
             else:
                 self._events(source, plan, report)
         except BaseException:
@@ -374,7 +395,7 @@ class Importer:
             raise
         return report
 
-    def _finish(self, report: ImportReport, rows: int, writer: _PersonWriter | _EventWriter) -> None:
+    def _finish(self, report: ImportReport, rows: int, writer: Any) -> None:
         report.rows = rows
         report.problems = self._all_problems()
         report.rejected_rows = set(self.problems)
@@ -761,6 +782,33 @@ class Importer:
 # ---- writers: compare, then write in bulk ---------------------------------------------------------------------
 
 
+def write_person_names(pairs: list[tuple[Person, Any]]) -> None:
+    """Write the names of new persons, each with its blind indexes (the same rows the services write).
+
+    ``pairs`` are (saved person, row) with ``row.names`` a list of (kind, full name, family, given).
+    """
+    names: list[PersonName] = []
+    owned: list[tuple[Person, list[PersonName]]] = []
+    for person, r in pairs:
+        mine = [
+            PersonName(
+                person=person,
+                kind=kind,
+                full_name=full,
+                family_name=fam,
+                given_name=given,
+                is_primary=i == 0,
+            )
+            for i, (kind, full, fam, given) in enumerate(r.names)
+        ]
+        names += mine
+        owned.append((person, mine))
+    PersonName.objects.bulk_create(names, batch_size=BATCH)
+    PersonIndex.objects.bulk_create(
+        [row for person, mine in owned for row in person_index_rows(person, mine)], batch_size=2 * BATCH
+    )
+
+
 class _PersonWriter:
     def __init__(self, importer: Importer, rows: list[PersonRow], existing: dict[str, Person]) -> None:
         self.imp = importer
@@ -806,26 +854,7 @@ class _PersonWriter:
         return {**self.imp.provenance, "row": r.row}
 
     def _write_names(self, pairs: list[tuple[Person, PersonRow]]) -> None:
-        names: list[PersonName] = []
-        owned: list[tuple[Person, list[PersonName]]] = []
-        for person, r in pairs:
-            mine = [
-                PersonName(
-                    person=person,
-                    kind=kind,
-                    full_name=full,
-                    family_name=fam,
-                    given_name=given,
-                    is_primary=i == 0,
-                )
-                for i, (kind, full, fam, given) in enumerate(r.names)
-            ]
-            names += mine
-            owned.append((person, mine))
-        PersonName.objects.bulk_create(names, batch_size=BATCH)
-        PersonIndex.objects.bulk_create(
-            [row for person, mine in owned for row in person_index_rows(person, mine)], batch_size=2 * BATCH
-        )
+        write_person_names(pairs)
 
     def write(self) -> tuple[int, int, int]:
         imp = self.imp

@@ -58,13 +58,40 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "victim_age": ("victim age", "age", "피해자나이", "나이", "연령"),
     "confidentiality": ("confidentiality", "security level", "기밀등급", "보안등급", "공개등급"),
 }
+CASE_FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "case id", "case no", "case number", "external id", "사례번호", "케이스번호", "관리번호", "번호"),
+    "person_id": ("person id", "person", "survivor id", "client id", "대상자번호", "대상자 id", "인물번호"),
+    "name": ("name", "full name", "이름", "성명", "성함"),
+    "name_hangul": ("name hangul", "hangul name", "korean name", "한글이름", "한글성명"),
+    "name_romanized": ("name romanized", "romanized name", "english name", "영문이름", "영문성명"),
+    "sex": ("sex", "gender", "성별"),
+    "birth_year": ("birth year", "year of birth", "생년", "출생연도", "출생년도"),
+    "status": ("status", "case status", "workflow status", "상태", "진행상태", "진행 상태"),
+    "risk_level": ("risk", "risk level", "위험", "위험도", "위험수준", "위험 수준"),
+    "risk_reasons": ("risk reasons", "risk factors", "reasons for risk", "위험요인", "위험 요인", "위험사유"),
+    "needs": ("needs", "need", "필요", "필요지원", "필요 지원", "욕구"),
+    "whereabouts": (
+        "whereabouts", "current location", "current whereabouts", "location now", "현재위치", "현재 위치",
+        "현거주지", "현재 거주지",
+    ),
+    "safe_contact": ("safe contact", "contact", "연락방법", "안전연락", "연락처"),
+    "summary": ("summary", "case summary", "notes", "요약", "사례요약", "비고", "메모"),
+    "journey": ("journey", "journey stages", "stages", "route", "여정", "탈북경로", "이동경로", "경로"),
+    "opened_on": ("opened", "opened on", "date opened", "open date", "intake date", "개시일", "접수일", "등록일"),
+    "closed_on": ("closed", "closed on", "date closed", "close date", "종결일", "종료일"),
+    "closure_reason": ("closure reason", "reason closed", "reason for closing", "종결사유", "종결 사유"),
+    "owner": ("owner", "case worker", "caseworker", "worker", "담당자", "담당 사회복지사", "사례관리자"),
+    "confidentiality": ("confidentiality", "security level", "기밀등급", "보안등급", "공개등급"),
+}  # fmt: skip
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     ImportKind.PERSONS: PERSON_FIELDS,
     ImportKind.EVENTS: EVENT_FIELDS,
+    ImportKind.CASES: CASE_FIELDS,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     ImportKind.PERSONS: ("id",),
     ImportKind.EVENTS: ("id", "event_id", "title", "act_type", "victim_id"),
+    ImportKind.CASES: ("id", "opened_on"),
 }
 
 _NOISE = re.compile(r"[\s_\-.()\[\]/:]+")
@@ -126,4 +153,11 @@ def resolve(kind: str, headers: list[str], saved: ColumnMapping | None = None) -
         raise MappingError(_("Required columns are missing: %(fields)s.") % {"fields": ", ".join(missing)})
     if kind == ImportKind.PERSONS and not {"name", "name_hangul", "name_romanized"} & columns.keys():
         raise MappingError(_("The file has no name column (name, name_hangul or name_romanized)."))
+    if (
+        kind == ImportKind.CASES
+        and not {"person_id", "name", "name_hangul", "name_romanized"} & columns.keys()
+    ):
+        raise MappingError(
+            _("The file has no person column (person_id, or a name to enter the person with the case).")
+        )
     return ColumnPlan(columns=columns, value_maps=value_maps, ignored=ignored)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class ImportKind(models.TextChoices):
     PERSONS = "persons", _("Persons")
     EVENTS = "events", _("Events with acts")
+    CASES = "cases", _("Assistance cases")
 
 
 class ColumnMapping(models.Model):

@@ -142,6 +142,7 @@ def test_duplicated_ids_in_the_file_are_refused(tmp_path, capsys):
     assert Person.objects.count() == 0
 
 
+# A case worker holds IMPORT_DATA (for case spreadsheets) but not EDIT_RECORDS: refused for persons too.
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.VIEWER, Role.CASE_WORKER])
 def test_roles_without_import_data_are_refused_and_audited(tmp_path, role):
     org, comp, _ = setup_world()

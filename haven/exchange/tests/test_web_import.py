@@ -336,3 +336,29 @@ def test_the_pages_speak_korean(browser: Client, setup: dict[str, Any]) -> None:
     user.save()
     html = browser.get(reverse("exchange:upload")).content.decode()
     assert "파일 검사" in html and "출처 단체" in html
+
+
+def test_cases_are_offered_and_import_through_the_web_for_a_case_worker(
+    client: Client, setup: dict[str, Any]
+) -> None:
+    from haven.cases.models import Case
+
+    documenter = Client()
+    documenter.force_login(setup["user"])
+    persons = _csv([["V1", "김하나", "Kim Ha-na", "F", "1980", "함경북도", "2005"]])
+    review = _job_of(_upload(documenter, setup, persons))
+    _job_of(documenter.post(reverse("exchange:review", args=[review.pk]), {"action": "import"}))
+    # Cases are among the kinds offered (ImportKind); importing them needs EDIT_CASES too.
+    assert 'value="cases"' in documenter.get(reverse("exchange:upload")).content.decode()
+    worker, _ = make_user(Role.CASE_WORKER, [setup["comp"]])
+    client.force_login(worker)
+    assert 'value="cases"' in client.get(reverse("exchange:upload")).content.decode()
+    headers = ["id", "person_id", "status", "risk_level", "risk_reasons", "needs", "journey", "opened_on"]
+    cases = _csv([["C1", "V1", "plan", "high", "trafficked", "shelter", "crossed_border:Hoeryong:2018", "2021-03-05"]], headers)  # fmt: skip
+    check = _job_of(_upload(client, setup, cases, name="cases.csv", kind="cases"))
+    html = client.get(reverse("exchange:review", args=[check.pk])).content.decode()
+    assert "Every row is valid" in html
+    done = _job_of(client.post(reverse("exchange:review", args=[check.pk]), {"action": "import"}))
+    assert result_of(done)["created"] == 1
+    case = Case.objects.get(external_id="C1")
+    assert case.person.external_id == "V1" and case.owner == worker and case.provenance["file"] == "cases.csv"

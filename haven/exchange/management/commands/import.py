@@ -17,8 +17,8 @@ from haven.exchange.readers import ImportFileError
 
 class Command(BaseCommand):
     help = (
-        "Import persons, or events with their acts, from a CSV, XLSX or JSON file: "
-        "haven import FILE --kind persons|events --source ORGANISATION --compartment CODE --user USERNAME "
+        "Import persons, events with their acts, or assistance cases from a CSV, XLSX or JSON file: "
+        "haven import FILE --kind persons|events|cases --source ORGANISATION --compartment CODE --user USERNAME "
         "[--mapping NAME] [--dry-run] [--skip-invalid] [--rejected OUT.csv] [--encoding NAME]. "
         "All or nothing unless --skip-invalid; re-importing a file updates changed records and skips the rest."
     )
@@ -30,7 +30,10 @@ class Command(BaseCommand):
             "--source", required=True, help="code of the organisation that documented the records"
         )
         parser.add_argument("--compartment", required=True, help="code of the compartment to import into")
-        parser.add_argument("--user", help="the acting user (needs IMPORT_DATA and the compartment)")
+        parser.add_argument(
+            "--user",
+            help="the acting user (needs IMPORT_DATA, the compartment, and EDIT_RECORDS or, for cases, EDIT_CASES)",
+        )
         parser.add_argument("--mapping", help="name of a column mapping saved for the source organisation")
         parser.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
         parser.add_argument(

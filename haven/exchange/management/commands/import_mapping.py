@@ -18,7 +18,7 @@ from haven.exchange.models import ColumnMapping, ImportKind
 class Command(BaseCommand):
     help = (
         "Save (or replace) a column mapping for a source organisation: haven import_mapping MAPPING.json "
-        "--source ORGANISATION --name NAME --kind persons|events --user USERNAME. The file holds "
+        "--source ORGANISATION --name NAME --kind persons|events|cases --user USERNAME. The file holds "
         '{"mapping": {"source column": "haven field"}, "value_maps": {"sex": {"여": "F", "남": "M"}}}.'
     )
 
