@@ -30,6 +30,8 @@ DIFFERENT = _("different")
 LEVELS: dict[str, dict[int, Promise]] = {
     "surname": {2: _("same surname"), 1: _("surname readings overlap")},
     "given_name": {
+        6: _("same given name in Hangul"),
+        5: _("given names differ in Hangul"),
         4: _("same given name (any spelling)"),
         3: _("another reading agrees"),
         2: _("one slip apart"),

@@ -66,6 +66,8 @@ EVIDENCE_FLOOR: Final = 0.2
 TF_MIN_COUNT: Final = 5
 #: Below this many records, term frequencies are taken from the model, not from the input.
 TF_MIN_RECORDS: Final = 1000
+#: Records per chunk when scoring (see run_linkage).
+PREDICT_CHUNK_RECORDS: Final = 250_000
 
 
 class TrainingError(ValueError):
@@ -571,7 +573,16 @@ def run_linkage(
 
         start = time.perf_counter()
         report("predict", 0, 1)
-        frame = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR, warning_mode="never")
+        # Large inputs are scored in chunks of the left-hand records, so that the blocked pairs of only one
+        # chunk are held at a time (1,000,000 records: peak RSS 3.7 GB in 4 chunks; unchunked, with one
+        # more blocking rule than now, 8.3 GB).
+        chunks = max(1, -(-n // PREDICT_CHUNK_RECORDS))
+        frame = linker.inference.predict(
+            threshold_match_probability=EVIDENCE_FLOOR,
+            num_chunks_left=chunks,
+            num_chunks_right=1,
+            warning_mode="never",
+        )
         pairs = _predictions(frame, _tf_comparisons(model_dict))
         frame.drop_table_from_database_and_remove_from_cache()
         timings["predict"] = time.perf_counter() - start

@@ -53,6 +53,8 @@ _MIN_YEAR: Final = 1850
 _MAX_YEAR: Final = 2100
 # Below this many distinct names, worker processes cost more (start-up, 0.8 s warm-up) than they save.
 _PARALLEL_MIN_NAMES: Final = 20_000
+#: A name key held by at most this many records of the input is "rare" (see ``rare_keys``).
+RARE_KEY_MAX: Final = 20
 _NAME_COLUMNS: Final = (
     "surname_id", "surname_ids", "given_key", "given_keys", "full_key", "full_keys", "given_jamo",
 )  # fmt: skip
@@ -219,7 +221,9 @@ def prepare_records(
         ``surname_id`` (most frequent candidate), ``surname_ids``, ``given_key``, ``given_keys``,
         ``full_key``, ``full_keys``, ``given_jamo``, ``birth_year``, ``sex`` ("f"/"m"), ``province`` and
         ``county`` (gazetteer codes), ``exit_year``, blocking helpers ``birth_bin_a``/``birth_bin_b``,
-        and the raw-text columns if ``keep_raw``. Missing values are null, empty arrays when unknown.
+        ``rare_keys`` (the record's ``full_keys`` held by at most :data:`RARE_KEY_MAX` records of this
+        input, for blocking on a rare name alone), and the raw-text columns if ``keep_raw``. Missing
+        values are null, empty arrays when unknown.
 
     Raises:
         InputError: On a missing source or record id, a duplicate (source, record_id), a year that is
@@ -291,6 +295,16 @@ def prepare_records(
         cols["province"].append(place.province if place else None)
         cols["county"].append(place.county if place else None)
 
+    # A rare name is evidence enough to look at a pair even when birth year, origin and exit year are all
+    # missing; a common one is not (two "Kim Mi-yong" with nothing else are most likely two people), and
+    # blocking on it alone would cost quadratically. The cap is a count, not a share: how likely two
+    # records sharing a name are one person depends on how many records share it, whatever the list size.
+    key_counts: dict[str, int] = {}
+    for keys in cols["full_keys"]:
+        for key in keys:
+            key_counts[key] = key_counts.get(key, 0) + 1
+    rare = [[k for k in keys if key_counts[k] <= RARE_KEY_MAX] for keys in cols["full_keys"]]
+
     strings = pa.list_(pa.string())
     arrays: dict[str, pa.Array] = {
         "unique_id": pa.array(range(n), pa.int64()),
@@ -302,6 +316,7 @@ def prepare_records(
         "given_keys": pa.array(cols["given_keys"], strings),
         "full_key": pa.array(cols["full_key"], pa.string()),
         "full_keys": pa.array(cols["full_keys"], strings),
+        "rare_keys": pa.array(rare, strings),
         "given_jamo": pa.array(cols["given_jamo"], pa.string()),
         "birth_year": pa.array(births, pa.int32()),
         "sex": pa.array(sexes, pa.string()),

@@ -11,16 +11,25 @@ orthography and every romanization of one name agree:
   so agreeing on Kim is weak evidence, agreeing on Namgung strong); else overlapping candidate ids or
   a shared full key under another reading (Chin = 진 or 신; "Ri Sol Ju" read in western order); else
   disagreement.
-* ``given_name``: same phonetic key (term-frequency adjusted); else a shared alternative key or full key
+* ``given_name``: the same Hangul given name (term-frequency adjusted on the jamo string: the phonetic
+  key merges 선주 and 순조, Hangul does not); else, when both records have Hangul that differs by more
+  than one slip, disagreement on its own level ("given names differ in Hangul") whatever the keys say;
+  else the same phonetic key (term-frequency adjusted); else a shared alternative key or full key
   (joined romanizations such as "Jongun" have several segmentations); else Jaro-Winkler >= 0.92 on the
   key or a jamo-level Levenshtein distance <= 1 between Hangul spellings (one typing slip); else
-  Jaro-Winkler >= 0.8; else disagreement.
+  Jaro-Winkler >= 0.8; else disagreement. The levels 4 to 0 keep the meaning they had before the two
+  Hangul levels (6 and 5) were added above them.
 * ``birth_year``: exact, within 1, 2, 5 years (refugees' birth years are often guessed from an age).
 * ``sex``: agree / disagree.
 * ``origin``: same county; same province with one county unknown; same province, different county;
   different province (place text normalised to gazetteer codes by
-  :func:`haven.analytics.korean.normalize_place`).
+  :func:`haven.analytics.korean.normalize_place`). The first two levels are term-frequency adjusted:
+  over half of refugees come from North Hamgyong, so sharing it says little, sharing Kangwon much.
 * ``exit_year``: exact, within 1, within 3 years.
+
+Blocking generates pairs that share a name key and one more field (birth years within 2, county, exit
+year), or a rare name key alone (``rare_keys``: held by at most 20 records, see :mod:`.prepare`), or a
+surname or given name with two or three other fields (typing errors), or four non-name fields.
 
 **Generic baseline.** What a careful generic Splink set-up would do without Korean knowledge: the
 romanized name string (case-folded, punctuation removed) compared exactly and with Jaro-Winkler /
@@ -139,7 +148,7 @@ class KoreanSettings(_Base):
     def columns(self) -> tuple[str, ...]:
         return (
             "surname_id", "surname_ids", "given_key", "given_keys", "full_key", "full_keys", "given_jamo",
-            "birth_year", "sex", "province", "county", "exit_year", "birth_bin_a", "birth_bin_b",
+            "birth_year", "sex", "province", "county", "exit_year", "birth_bin_a", "birth_bin_b", "rare_keys",
         )  # fmt: skip
 
     def comparisons(self) -> list[ComparisonCreator]:
@@ -160,6 +169,15 @@ class KoreanSettings(_Base):
             output_column_name="given_name",
             comparison_levels=[
                 cll.NullLevel("given_key"),
+                # Hangul is more faithful than the phonetic key (선희, 순희 and 손희 share "son-hi"), so two
+                # Hangul spellings that agree weigh by how common that Hangul name is, and two that
+                # differ by more than one slip are not rescued by a shared key.
+                cll.ExactMatchLevel("given_jamo").configure(
+                    tf_adjustment_column="given_jamo", label_for_charts="same given name in Hangul"
+                ),
+                cll.And(
+                    cll.Not(cll.NullLevel("given_jamo")), cll.Not(cll.LevenshteinLevel("given_jamo", 1))
+                ).configure(label_for_charts="given names differ in Hangul"),
                 cll.ExactMatchLevel("given_key").configure(
                     tf_adjustment_column="given_key", label_for_charts="same given-name key"
                 ),
@@ -174,13 +192,17 @@ class KoreanSettings(_Base):
                 cll.ElseLevel(),
             ],
         )
+        # Places of origin are very unevenly spread (over half of refugees come from North Hamgyong), so
+        # agreeing on a county or province is weighted by how common it is, like a surname.
         origin = cl.CustomComparison(
             output_column_name="origin",
             comparison_levels=[
                 cll.NullLevel("province"),
-                cll.ExactMatchLevel("county").configure(label_for_charts="same county"),
+                cll.ExactMatchLevel("county").configure(
+                    label_for_charts="same county", tf_adjustment_column="county"
+                ),
                 cll.And(cll.ExactMatchLevel("province"), cll.NullLevel("county")).configure(
-                    label_for_charts="same province, county unknown"
+                    label_for_charts="same province, county unknown", tf_adjustment_column="province"
                 ),
                 cll.ExactMatchLevel("province").configure(label_for_charts="same province"),
                 cll.ElseLevel(),
@@ -204,9 +226,12 @@ class KoreanSettings(_Base):
             # ... or when the birth year is missing or wrong: the same county, or the same exit year.
             block_on("full_keys", "county", arrays_to_explode=explode),
             block_on("full_keys", "exit_year", arrays_to_explode=explode),
+            # ... or, for a name held by few records, on the name alone (every other field missing).
+            block_on("rare_keys", arrays_to_explode=["rare_keys"]),
             # Surname misread or mistyped; given name mistyped.
             block_on("given_key", "birth_year", "county"),
             block_on("given_key", "birth_year", "exit_year"),
+            block_on("given_key", "county", "exit_year"),
             block_on("surname_id", "birth_year", "county", "exit_year"),
             block_on("surname_id", "sex", "birth_year", "exit_year"),
             # No usable name at all.
@@ -216,11 +241,14 @@ class KoreanSettings(_Base):
     def training_rules(self) -> list[BlockingRuleCreator]:
         # Each EM run estimates m for the comparisons not in its rule, so together they cover all. The
         # name is always combined with two more fields: with Korean names, blocks on a name and one field
-        # are full of namesakes, and EM then mistakes namesakes for the same person.
+        # are full of namesakes, and EM then mistakes namesakes for the same person. The name is named by
+        # its parts (surname_id, given_key), not by full_key (their concatenation): Splink leaves out of a
+        # run only the comparisons whose columns the rule names, and with full_key it "trained" surname
+        # and given name on pairs that agree on both by construction (m = 1 for the exact levels).
         return [
-            block_on("full_key", "birth_year", "county"),  # sex, exit year
-            block_on("full_key", "county", "exit_year"),  # birth year, sex
-            block_on("full_key", "birth_year", "exit_year"),  # origin, sex
+            block_on("surname_id", "given_key", "birth_year", "county"),  # sex, exit year
+            block_on("surname_id", "given_key", "county", "exit_year"),  # birth year, sex
+            block_on("surname_id", "given_key", "birth_year", "exit_year"),  # origin, sex
             block_on("birth_year", "county", "exit_year"),  # surname, given name, sex
         ]
 

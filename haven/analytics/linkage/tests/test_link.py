@@ -146,3 +146,32 @@ def test_it_runs_on_spark(model_json: str) -> None:
     duck = link_records(table, model=model_json, seed=0)
     spark = link_records(table, model=model_json, seed=0, backend="spark")
     assert pairwise_scores(spark.cluster_ids, duck.cluster_ids).f1 > 0.99
+
+
+def test_training_estimates_each_comparison_once_per_level(model_json: str) -> None:
+    # Name comparisons are trained only by EM runs that do not block on the name: blocking on full_key
+    # used to "train" them on pairs agreeing by construction, giving m = 1 to the exact levels.
+    model = json.loads(model_json)
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        m = [lv.get("m_probability") or 0.0 for lv in levels]
+        assert sum(m) <= 1.01, comparison["output_column_name"]
+        assert max(m) < 0.999, comparison["output_column_name"]
+
+
+def test_hangul_given_names_decide_over_a_shared_key(model_json: str) -> None:
+    rows = [
+        record("a", "1", name_hangul="김선주", sex="F", birth_year="1980", origin="Hoeryong"),
+        record("b", "1", name_hangul="김순조", sex="F", birth_year="1980", origin="Hoeryong"),
+        record("c", "1", name="Kim Seon-ju", sex="F", birth_year="1980", origin="Hoeryong"),
+        record("d", "1", name_hangul="김선주", sex="F", birth_year="1980", origin="Hoeryong"),
+    ]
+    result = link_records(rows, model=model_json, seed=0)
+    evidence = map(result.evidence, range(result.pairs.num_rows))
+    levels = {(e.left, e.right): e.levels["given_name"] for e in evidence}
+    # 선주 and 순조 share the key "son-co", but their Hangul differs by more than one slip (a one-vowel
+    # difference, 선희 / 순희, is indistinguishable from a typing slip).
+    assert levels.get((0, 1), "not scored") in ("given names differ in Hangul", "not scored")
+    assert levels[(0, 3)] == "same given name in Hangul"
+    assert levels[(0, 2)] == "same given-name key"
+    assert result.cluster_ids[0] == result.cluster_ids[3] != result.cluster_ids[1]

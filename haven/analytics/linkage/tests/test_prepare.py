@@ -77,3 +77,18 @@ def test_it_rejects_bad_values_naming_row_and_column(
     with pytest.raises(InputError) as info:
         prepare_records(rows)
     assert (info.value.row, info.value.column) == (index, column)
+
+
+def test_rare_keys_hold_only_names_few_records_share() -> None:
+    from haven.analytics.linkage.internals.prepare import RARE_KEY_MAX
+
+    common = [
+        record("a", str(i), name="Kim Mi-yong", birth_year=str(1960 + i)) for i in range(RARE_KEY_MAX + 1)
+    ]
+    rare = [record("b", "1", name="Namgung Ha-neul"), record("c", "1", name_hangul="남궁하늘")]
+    rows = prepare_records([*common, *rare]).to_pylist()
+    # A name held by more than RARE_KEY_MAX records is not a blocking key on its own ...
+    assert all(r["rare_keys"] == [] for r in rows[: len(common)])
+    # ... a rare one is, in every script.
+    assert set(rows[-1]["rare_keys"]) & set(rows[-2]["rare_keys"]) == {"남궁|ha-nol"}
+    assert set(rows[-1]["rare_keys"]) == set(rows[-1]["full_keys"])
