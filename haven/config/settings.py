@@ -269,6 +269,10 @@ CSRF_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = envbool("HAVEN_SECURE_COOKIES", HAVEN_MODE == "production")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# The intake posts a whole testimony as one form (about 17 fields per act, 14 per involvement): Django's
+# default of 1000 fields would refuse a long one with a bare 400 and lose it. Size stays capped at 2.5 MB.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
 # Content-Security-Policy: nothing from another host, no inline script, no plugins, no framing.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

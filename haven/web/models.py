@@ -12,7 +12,10 @@ never change which rows match.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+
+from haven.crypto.fields import EncryptedTextField
 
 
 class EventText(models.Model):
@@ -25,3 +28,50 @@ class EventText(models.Model):
 
     def __str__(self) -> str:
         return f"Search text of event {self.event_id}"
+
+
+class SearchState(models.Model):
+    """One row: a counter bumped after every committed change to what search counts (haven.web.searchcache)."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Search data version {self.version}"
+
+
+class SearchCounts(models.Model):
+    """The counts of one search for one scope of access, kept a few minutes (haven.web.searchcache).
+
+    Only counts, ids, place paths and vocabulary ids: nothing identifying. The key is a keyed hash of the
+    scope, the query, the filters and the data version.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    created_at = models.DateTimeField(db_index=True)
+    data = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"Search counts {self.key}"
+
+
+class IntakeDraft(models.Model):
+    """A testimony being entered: what the form held, saved as the documenter types (haven.web.intake).
+
+    A draft holds names and other identifying values typed in, so the form's content is kept only
+    encrypted (JSON in ``data``); nothing else about it is in clear, not even a title. Only its owner ever
+    reads it. Submitting the testimony or discarding the draft deletes it.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Incremented on every save: an autosave from a page older than the last save is refused, so that a
+    # second tab left open cannot silently overwrite newer work.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "updated_at"], name="web_draft_owner_updated")]
+
+    def __str__(self) -> str:
+        return f"Intake draft {self.pk} of user {self.owner_id}"

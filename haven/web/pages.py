@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from haven.accounts import policy
+from haven.audit.models import AuditAction, AuditEntry
 from haven.lib.dates import ImpreciseDate, Precision
 from haven.places.models import Location
 from haven.records.models import (
@@ -69,12 +71,112 @@ def timeline(acts: list[Act]) -> list[TimelineStep]:
     return steps
 
 
-def _notes(user: Any, record: Any, show: bool) -> list[dict[str, str]]:
+def _notes(user: Any, record: Any, show: bool) -> list[dict[str, Any]]:
+    from haven.web.notes import field_label
+
     ct = ContentType.objects.get_for_model(record)
     return [
-        {"field": n.field_name, "note": n.note if show else policy.MASK}
-        for n in ClarificationNote.objects.filter(content_type=ct, object_id=record.pk).order_by("pk")
+        {
+            "field": field_label(record, n.field_name),
+            "note": n.note if show else policy.MASK,
+            "by": n.created_by.get_username() if n.created_by else "",
+            "at": n.created_at,
+        }
+        for n in ClarificationNote.objects.filter(content_type=ct, object_id=record.pk)
+        .select_related("created_by")
+        .order_by("pk")
     ]
+
+
+# What a record's history lists: changes, not reads (views and searches are in the audit log for auditors).
+HISTORY_ACTIONS = (
+    AuditAction.RECORD_CREATED,
+    AuditAction.RECORD_CHANGED,
+    AuditAction.RECORD_DELETED,
+    AuditAction.RECORD_MERGED,
+    AuditAction.RECORD_UNMERGED,
+)
+HISTORY_LIMIT = 50
+
+
+@dataclass
+class HistoryRow:
+    when: Any
+    who: str
+    what: str
+    fields: list[str]
+
+
+def _changed_fields(record: Any, details: dict[str, Any]) -> list[str]:
+    """Return the names of the fields an audit entry says were set or changed (never their values)."""
+    from haven.web.notes import field_label
+
+    names: list[str] = []
+    given = details.get("fields")
+    if isinstance(given, dict | list):
+        names += [field_label(record, str(n)) for n in given]
+    rows = details.get("rows")
+    if isinstance(rows, list):
+        inline = str(details.get("inline", ""))
+        model = apps.get_model(inline) if inline.count(".") == 1 and _model_exists(inline) else None
+        for row in rows:
+            if isinstance(row, dict):
+                names += [field_label(model, str(n)) if model else str(n) for n in row]
+    note = details.get("clarification_note")
+    if isinstance(note, dict):
+        field = str(note.get("field", ""))
+        names.append(
+            _("clarification note on “%(field)s”")
+            % {"field": field_label(record, "" if field == "*" else field)}
+        )
+    return list(dict.fromkeys(names))
+
+
+def _model_exists(label: str) -> bool:
+    try:
+        apps.get_model(label)
+    except (LookupError, ValueError):
+        return False
+    return True
+
+
+def history(record: Any) -> list[HistoryRow]:
+    """Return who changed the record, when, and which fields (newest first), from the audit log.
+
+    The caller has already checked that the user may view the record. Values are never shown: the log holds
+    sensitive ones only as keyed HMACs anyway.
+    """
+    entries = (
+        AuditEntry.objects.filter(
+            target_type=record._meta.label_lower,
+            target_id=str(record.pk),
+            action__in=[int(a) for a in HISTORY_ACTIONS],
+        )
+        .only("created_at", "actor_label", "action", "details")
+        .order_by("-seq")[:HISTORY_LIMIT]
+    )
+    return [
+        HistoryRow(
+            e.created_at,
+            e.actor_label or _("the system"),
+            str(AuditAction(e.action).label),
+            _changed_fields(record, e.details if isinstance(e.details, dict) else {}),
+        )
+        for e in entries
+    ]
+
+
+def record_extras(user: Any, record: Any, show: bool) -> dict[str, Any]:
+    """Return what every record page shows at its foot: clarification notes, the note form, the history."""
+    from haven.web.notes import KIND_OF_MODEL, note_form_for
+
+    return {
+        "notes": _notes(user, record, show),
+        "note_form": note_form_for(user, record),
+        "note_kind": KIND_OF_MODEL.get(record._meta.label_lower, ""),
+        "note_record": record,
+        "history": history(record),
+    }
 
 
 def person_page(user: Any, person: Person) -> dict[str, Any]:
@@ -139,7 +241,7 @@ def person_page(user: Any, person: Person) -> dict[str, Any]:
         "involvements": involvements,
         "information": information,
         "relations": relations,
-        "notes": _notes(user, person, show),
+        **record_extras(user, person, show),
     }
 
 
@@ -184,7 +286,7 @@ def event_page(user: Any, event: Event) -> dict[str, Any]:
         "involvements": [(i, person_label(user, i.perpetrator)) for i in involvements],
         "information": [(i, person_label(user, i.source)) for i in information],
         "chains": chains,
-        "notes": _notes(user, event, show),
+        **record_extras(user, event, show),
     }
 
 
@@ -205,6 +307,7 @@ def act_page(user: Any, act: Act) -> dict[str, Any]:
         "victim_label": person_label(user, act.victim) if victim_visible else policy.MASK,
         "methods": list(act.methods.all()),
         "involvements": [(i, person_label(user, i.perpetrator)) for i in involvements],
+        **record_extras(user, act, policy.shows_identifying(user, act)),
     }
 
 
@@ -221,6 +324,7 @@ def information_page(user: Any, info: Information) -> dict[str, Any]:
         "related_visible": related_visible,
         "related_label": person_label(user, related) if related_visible and related else "",
         "source_types": list(info.source_types.all()),
+        **record_extras(user, info, policy.shows_identifying(user, info)),
     }
 
 

@@ -3,6 +3,12 @@
 Every queryset starts from :func:`haven.accounts.policy.visible`; filters that reach into acts,
 involvements or victims go through visible rows only, so a record the user may not see can neither
 make an event match nor change a count.
+
+At scale (hundreds of thousands of events) a search is one SQL statement: the matching events are found
+once and every facet is one GROUP BY over them, with the total and the ids of the page shown (no separate
+COUNT(*), no facet evaluating the text search again). Its result is kept for everyone with the same access
+until the records change (:mod:`haven.web.searchcache`), so paging, going back and the same search by a
+colleague cost a few small queries.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page, Paginator
+from django.db import connection, transaction
+from django.db.models import F, Func, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts import policy
@@ -25,9 +34,11 @@ from haven.records.imprecise import in_period
 from haven.records.models import Act, Confidentiality, Event, Involvement, Person, Sex
 from haven.records.services import persons_find_by_name
 from haven.vocab.models import Term
+from haven.web import searchcache
 from haven.web.textsearch import ParsedQuery, parse_query
 
 PAGE_SIZE = 20
+WORK_MEM = "32MB"  # PostgreSQL work_mem for the statement that counts a search
 MAX_PERSONS = 50
 AGE_BANDS: list[tuple[str, int | None, int | None]] = [
     ("0-17", 0, 17),
@@ -37,14 +48,85 @@ AGE_BANDS: list[tuple[str, int | None, int | None]] = [
 ]
 
 
+def _attrs(attrs: dict[str, Any]) -> SafeString:
+    # As Django's attrs.html: True gives a bare attribute; False and None leave it out.
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False and value is not None
+        ),
+    )
+
+
+class QuickSelect(forms.Select):
+    """A select that writes its options in Python.
+
+    The gazetteer and the vocabularies give the search form hundreds of options, and Django renders each
+    through the template engine: that was most of the search page's time. The HTML is that of Django's
+    select.html and select_option.html (option groups are not used here).
+    """
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "\n  ",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], _attrs(option["attrs"]), option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n  {}\n</select>', widget["name"], _attrs(widget["attrs"]), options
+        )
+
+
+class _ListedChoices(forms.models.ModelChoiceIterator):
+    """Read the choices with one plain query: Django's ``.iterator()`` opens a server-side cursor on
+    PostgreSQL (three round trips per field)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = QuickSelect
+    iterator = _ListedChoices
+
+
 class TermChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = QuickSelect
+    iterator = _ListedChoices
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * max(obj.depth - 1, 0)}{obj.label}"
 
 
 class PlaceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = QuickSelect
+    iterator = _ListedChoices
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * max(obj.path.count('/') - 2, 0)}{obj.name}"
+
+
+class Year(Func):
+    """The year of a date. Django's ExtractYear calls a Python function for every row on SQLite."""
+
+    template = "EXTRACT(YEAR FROM %(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%%%Y', %(expressions)s) AS integer)", **extra
+        )
 
 
 class SearchForm(forms.Form):
@@ -73,7 +155,7 @@ class SearchForm(forms.Form):
         label=_("Victim's age at the time, from"), min_value=0, max_value=120, required=False
     )
     age_max = forms.IntegerField(label=_("to"), min_value=0, max_value=120, required=False)
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none(), required=False, empty_label=_("Any")
     )
     confidentiality = forms.ChoiceField(label=_("Confidentiality"), required=False)
@@ -81,10 +163,17 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        terms = Term.objects.filter(retired=False).order_by("path")
+        # Only the columns the choices show: the gazetteer's JSON and coordinates are not parsed for each option.
+        terms = (
+            Term.objects.filter(retired=False)
+            .order_by("path")
+            .only("code", "path", "depth", "label_en", "label_ko")
+        )
         self.fields["act_type"].queryset = terms.filter(vocabulary__code="act-types")  # type: ignore[attr-defined]
         self.fields["perpetrator_type"].queryset = terms.filter(vocabulary__code="perpetrator-types")  # type: ignore[attr-defined]
-        self.fields["place"].queryset = Location.objects.order_by("path")  # type: ignore[attr-defined]
+        self.fields["place"].queryset = Location.objects.order_by("path").only(  # type: ignore[attr-defined]
+            "code", "path", "name_en", "name_ko"
+        )
         self.fields["organisation"].queryset = (
             Organisation.objects.filter(  # type: ignore[attr-defined]
                 compartments__in=policy.compartment_ids(user)
@@ -159,11 +248,29 @@ class Facet:
 
 @dataclass
 class SearchResult:
-    events: QuerySet[Event]
+    events: QuerySet[Event]  # every matching event, in list order (lazy: iterate only a slice of it)
+    count: int  # how many events match
+    page: Page[Event]  # the requested page of ``events``, already fetched
     persons: list[Person]
     facets: list[Facet]
     names_searched: bool
 
+
+class CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its count: the facet query has already counted the matching events."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._known_count
+
+
+# List order, the same on both databases: SQLite puts NULLs first and PostgreSQL last unless told.
+EVENT_ORDER = (F("date_start").asc(nulls_last=True), F("date_end").asc(nulls_last=True), F("pk").asc())
+_ORDER_SQL = '"ds" ASC NULLS LAST, "de" ASC NULLS LAST, "eid" ASC'
 
 _fts_available: bool | None = None
 
@@ -177,26 +284,50 @@ def _sqlite_fts() -> bool:
     return _fts_available
 
 
+_FTS_MATCH = "SELECT rowid FROM web_eventtext_fts WHERE web_eventtext_fts MATCH %s"
+FTS_SELECTIVE = 5000  # an FTS5 term matching fewer events than this narrows faster than a scan
+
+
+def _fts_selective(phrase: str) -> bool:
+    """Tell whether an FTS5 phrase matches few enough events to be worth using (reads at most a few thousand)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({_FTS_MATCH} LIMIT %s)", [phrase, FTS_SELECTIVE])  # noqa: S608
+        return bool(cursor.fetchone()[0] < FTS_SELECTIVE)
+
+
 def _text_filter(parsed: ParsedQuery) -> Q:
     q = Q()
     for term in parsed.include:
         q &= Q(search_text__text__contains=term)
         if connection.vendor == "sqlite" and len(term) >= 3 and _sqlite_fts():
             # The FTS5 trigram index narrows the rows; the LIKE above still decides (the same as on PostgreSQL).
+            # For a common term (a phrase of frequent trigrams) it is slower than scanning: then it is left out,
+            # as PostgreSQL's planner leaves out its trigram index.
             phrase = '"' + term.replace('"', '""') + '"'
-            q &= Q(
-                pk__in=RawSQL(
-                    "SELECT rowid FROM web_eventtext_fts WHERE web_eventtext_fts MATCH %s", [phrase]
-                )
-            )
+            if _fts_selective(phrase):
+                q &= Q(pk__in=RawSQL(_FTS_MATCH, [phrase]))  # noqa: S611 - a constant; the phrase is a parameter
     for term in parsed.exclude:
         q &= ~Q(search_text__text__contains=term)
     return q
 
 
 def _visible_acts(user: Any) -> QuerySet[Act]:
-    victims = policy.visible(user, Person.objects.all()).values("pk")
-    return policy.visible(user, Act.objects.all()).filter(victim_id__in=victims)
+    """Return the acts ``user`` may see whose victim they may also see (an inner join, not a subquery)."""
+    acts = policy.visible(user, Act.objects.all())
+    return policy.visible(
+        user, acts, compartment_field="victim__compartment", confidentiality_field="victim__confidentiality"
+    )
+
+
+def _visible_perpetrator_types(user: Any) -> QuerySet[Any]:
+    """Return the (involvement, perpetrator type) links of the involvements ``user`` may see."""
+    links = Involvement.perpetrator_types.through.objects.all()
+    return policy.visible(
+        user,
+        links,
+        compartment_field="involvement__compartment",
+        confidentiality_field="involvement__confidentiality",
+    )
 
 
 def filter_events(user: Any, parsed: ParsedQuery, filters: Filters) -> QuerySet[Event]:
@@ -227,72 +358,194 @@ def filter_events(user: Any, parsed: ParsedQuery, filters: Filters) -> QuerySet[
         # One act must satisfy every act-level condition (type, victim's sex and age together).
         events = events.filter(pk__in=_visible_acts(user).filter(act_q).values("event_id"))
     if filters.perpetrator_type:
-        involvements = policy.visible(user, Involvement.objects.all()).filter(
-            perpetrator_types__path__startswith=filters.perpetrator_type.path
-        )
-        events = events.filter(pk__in=involvements.values("event_id"))
-    return events.select_related("location").order_by("date_start", "date_end", "pk")
+        links = _visible_perpetrator_types(user).filter(term__path__startswith=filters.perpetrator_type.path)
+        events = events.filter(pk__in=links.values("involvement__event_id"))
+    return events.select_related("location").order_by(*EVENT_ORDER)
 
 
 def _count(n: int, *, people: bool, user: Any) -> str:
     return policy.disclose_count(n) if people and not policy.has(user, policy.C.VIEW_IDENTIFYING) else str(n)
 
 
-def facets(user: Any, events: QuerySet[Event], filters: Filters) -> list[Facet]:
-    """Return counts of the matching events (or, for victims, people) by each filter's values."""
-    ids = events.order_by().values("pk")
-    acts = _visible_acts(user).filter(event_id__in=ids)
-    out: list[Facet] = []
+def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
 
-    by_type = dict(acts.order_by().values_list("act_type_id").annotate(n=Count("event_id", distinct=True)))
-    types = Term.objects.filter(pk__in=by_type).order_by("path")
-    out.append(Facet("act_type", _("Type of act"), [(str(t.pk), t.label, str(by_type[t.pk])) for t in types]))
 
-    # The event-level facets (year, place, organisation, confidentiality) come from one grouped query.
-    groups = list(
-        events.order_by()
-        .annotate(y=ExtractYear("date_start"))
-        .values_list("y", "location__path", "organisation_id", "confidentiality")
-        .annotate(n=Count("pk"))
+# The acts and perpetrator types of the matching events: a join (not IN), so that PostgreSQL knows how many
+# events match and hashes the tables when they are many instead of probing an index once per event.
+_JOINED = 'SELECT "v".* FROM ({}) AS "v" INNER JOIN "matches" ON "matches"."eid" = "v"."ev"'
+_AGE_BAND_SQL = "CASE {} END".format(
+    " ".join(
+        f"WHEN {'' if low == 0 else f'age >= {int(low)} AND '}"
+        f"{f'age <= {int(high)}' if high is not None else 'age IS NOT NULL'} THEN {i}"
+        for i, (_name, low, high) in enumerate(AGE_BANDS)
     )
+)
+# One GROUP BY per facet over the matching events ("matches") and their visible acts ("acts"). Rows are
+# (kind, int key, text key, int key 2, text key 2, count). COUNT(DISTINCT ...) would make PostgreSQL sort;
+# a DISTINCT subquery first lets both databases hash or use a temporary index instead.
+_FACET_SQL = [
+    'SELECT \'e\', CAST("y" AS integer), "path", "org", "conf", COUNT(*) FROM "matches" '
+    'GROUP BY "y", "path", "org", "conf"',
+    'SELECT \'t\', "ty", NULL, NULL, NULL, COUNT(*) FROM (SELECT DISTINCT "ty", "ev" FROM "acts") AS "t" '
+    'GROUP BY "ty"',
+    'SELECT \'s\', NULL, "sex", NULL, NULL, COUNT(*) FROM (SELECT DISTINCT "sex", "vid" FROM "acts") AS "s" '
+    'GROUP BY "sex"',
+    "SELECT 'a', \"band\", NULL, NULL, NULL, COUNT(*) FROM "  # noqa: S608 - constants only
+    f'(SELECT DISTINCT {_AGE_BAND_SQL} AS "band", "vid" FROM "acts" WHERE "age" IS NOT NULL) AS "b" '
+    'WHERE "band" IS NOT NULL GROUP BY "band"',
+]
+_PTYPE_SQL = (  # the ORM's SQL for the visible perpetrator types goes in the braces
+    f'SELECT \'p\', "pty", NULL, NULL, NULL, COUNT(*) FROM (SELECT DISTINCT "pty", "ev" FROM ({_JOINED}) AS "pt") '  # noqa: S608
+    'AS "p" GROUP BY "pty"'
+)
+_PAGE_SQL = (
+    f"SELECT 'r', \"eid\", NULL, NULL, NULL, ROW_NUMBER() OVER (ORDER BY {_ORDER_SQL}) FROM "  # noqa: S608
+    f'(SELECT "eid", "ds", "de" FROM "matches" ORDER BY {_ORDER_SQL} LIMIT %s OFFSET %s) AS "r"'
+)
+
+
+def _statement(user: Any, events: QuerySet[Event], page: tuple[int, int] | None) -> tuple[str, list[Any]]:
+    """Return one SQL statement giving every facet count (and the ids of one page) of ``events``.
+
+    The matching events are computed once (the ``matches`` CTE) and every count is one GROUP BY over them,
+    instead of each facet evaluating the text search again. The parts are the ORM's own SQL for the
+    policy-filtered querysets, so visibility is decided exactly as everywhere else; every value in them is
+    a parameter.
+    """
+    matches = events.order_by().values(
+        eid=F("pk"),
+        y=Year("date_start"),
+        path=F("location__path"),
+        org=F("organisation_id"),
+        conf=F("confidentiality"),
+        ds=F("date_start"),
+        de=F("date_end"),
+    )
+    acts = (
+        _visible_acts(user)
+        .order_by()
+        .values(
+            ev=F("event_id"),
+            ty=F("act_type_id"),
+            vid=F("victim_id"),
+            age=F("victim_age"),
+            sex=F("victim__sex"),
+        )
+    )
+    ptypes = (
+        _visible_perpetrator_types(user).order_by().values(ev=F("involvement__event_id"), pty=F("term_id"))
+    )
+    matches_sql, matches_params = _sql(matches)
+    acts_sql, acts_params = _sql(acts)
+    ptypes_sql, ptypes_params = _sql(ptypes)
+    parts = [*_FACET_SQL, _PTYPE_SQL.format(ptypes_sql)]
+    params: list[Any] = [*matches_params, *acts_params, *ptypes_params]
+    if page is not None:
+        parts.append(_PAGE_SQL)
+        params += [page[0], page[1]]
+    head = (
+        f'WITH "matches" AS MATERIALIZED ({matches_sql}), '
+        f'"acts" AS MATERIALIZED ({_JOINED.format(acts_sql)}) '
+    )
+    return head + " UNION ALL ".join(parts), params
+
+
+def _rows(user: Any, events: QuerySet[Event], page: tuple[int, int] | None) -> list[tuple[Any, ...]]:
+    try:
+        sql, params = _statement(user, events, page)
+    except (
+        EmptyResultSet
+    ):  # nothing can match (no compartment granted, say): Django asks the database nothing
+        return []
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # For this statement only: its hashes fit in memory instead of spilling to disk, and JIT compilation
+        # (tens of milliseconds for a statement this size) is not worth it for a query that runs this fast.
+        cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM])
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+@dataclass
+class _Aggregates:
+    total: int
+    page_ids: list[int]
+    facets: list[Facet]
+
+
+def _aggregates(user: Any, filters: Filters, rows: list[tuple[Any, ...]]) -> _Aggregates:
+    """Turn the rows of :func:`_statement` into the total, the page's ids and the labelled facets."""
     by_year: dict[int, int] = {}
     by_path: dict[str, int] = {}
     by_org: dict[int, int] = {}
     by_level: dict[str, int] = {}
-    for y, path, org, level, n in groups:
-        if y is not None:
-            by_year[y] = by_year.get(y, 0) + n
-        if path is not None:
-            by_path[path] = by_path.get(path, 0) + n
-        by_org[org] = by_org.get(org, 0) + n
-        by_level[level] = by_level.get(level, 0) + n
-    out.append(
+    by_type: dict[int, int] = {}
+    by_sex: dict[str, int] = {}
+    by_band: dict[int, int] = {}
+    by_ptype: dict[int, int] = {}
+    ranked: list[tuple[int, int]] = []
+    total = 0
+    for kind, ikey, tkey, ikey2, tkey2, n in rows:
+        if kind == "e":
+            total += n
+            if ikey is not None:
+                by_year[ikey] = by_year.get(ikey, 0) + n
+            if tkey is not None:
+                by_path[tkey] = by_path.get(tkey, 0) + n
+            by_org[ikey2] = by_org.get(ikey2, 0) + n
+            by_level[tkey2] = by_level.get(tkey2, 0) + n
+        elif kind == "t":
+            by_type[ikey] = n
+        elif kind == "s":
+            by_sex[tkey] = n
+        elif kind == "a":
+            by_band[ikey] = n
+        elif kind == "p":
+            by_ptype[ikey] = n
+        else:
+            ranked.append((n, ikey))
+    return _Aggregates(
+        total=total,
+        page_ids=[pk for _rank, pk in sorted(ranked)],
+        facets=_facets(user, filters, by_year, by_path, by_org, by_level, by_type, by_sex, by_band, by_ptype),
+    )
+
+
+def _facets(
+    user: Any,
+    filters: Filters,
+    by_year: dict[int, int],
+    by_path: dict[str, int],
+    by_org: dict[int, int],
+    by_level: dict[str, int],
+    by_type: dict[int, int],
+    by_sex: dict[str, int],
+    by_band: dict[int, int],
+    by_ptype: dict[int, int],
+) -> list[Facet]:
+    """Return the facets, labelled, from the counts (a few small lookups of terms, places and organisations)."""
+    terms = {t.pk: t for t in Term.objects.filter(pk__in=[*by_type, *by_ptype]).order_by("path")}
+    types = [t for pk, t in terms.items() if pk in by_type]
+    ptypes = [t for pk, t in terms.items() if pk in by_ptype]
+    orgs = Organisation.objects.filter(pk__in=by_org).order_by("code")
+    return [
+        Facet("act_type", _("Type of act"), [(str(t.pk), t.label, str(by_type[t.pk])) for t in types]),
         Facet(
             "year",
             _("Year (start of the date)"),
             [(str(y), str(y), str(by_year[y])) for y in sorted(by_year)],
-        )
-    )
-    out.append(Facet("place", _("Place"), _place_counts(by_path, filters.place)))
-
-    involvements = policy.visible(user, Involvement.objects.all()).filter(event_id__in=ids)
-    by_ptype = dict(
-        involvements.order_by()
-        .values_list("perpetrator_types")
-        .exclude(perpetrator_types__isnull=True)
-        .annotate(n=Count("event_id", distinct=True))
-    )
-    ptypes = Term.objects.filter(pk__in=by_ptype).order_by("path")
-    out.append(
+        ),
+        Facet("place", _("Place"), _place_counts(by_path, filters.place)),
         Facet(
             "perpetrator_type",
             _("Perpetrator type"),
             [(str(t.pk), t.label, str(by_ptype[t.pk])) for t in ptypes],
-        )
-    )
-
-    by_sex = dict(acts.order_by().values_list("victim__sex").annotate(n=Count("victim_id", distinct=True)))
-    out.append(
+        ),
         Facet(
             "victim_sex",
             _("Victims by sex"),
@@ -301,44 +554,28 @@ def facets(user: Any, events: QuerySet[Event], filters: Filters) -> list[Facet]:
                 for v, label in Sex.choices
                 if v in by_sex
             ],
-        )
-    )
-
-    band_values = []
-    for band, low, high in AGE_BANDS:
-        q = Q(victim_age__gte=low) & (Q(victim_age__lte=high) if high is not None else Q())
-        band_values.append((band, low, high, q))
-    aggregates = acts.aggregate(
-        **{
-            f"b{i}": Count("victim_id", distinct=True, filter=q)
-            for i, (_band, _low, _high, q) in enumerate(band_values)
-        }
-    )
-    out.append(
+        ),
         Facet(
             "age",
             _("Victims by age at the time"),
             [
-                (band, band, _count(aggregates[f"b{i}"], people=True, user=user))
-                for i, (band, _low, _high, _q) in enumerate(band_values)
-                if aggregates[f"b{i}"]
+                (band, band, _count(by_band[i], people=True, user=user))
+                for i, (band, _low, _high) in enumerate(AGE_BANDS)
+                if by_band.get(i)
             ],
-        )
-    )
-
-    orgs = Organisation.objects.filter(pk__in=by_org).order_by("code")
-    out.append(
-        Facet("organisation", _("Organisation"), [(str(o.pk), o.name_en, str(by_org[o.pk])) for o in orgs])
-    )
-
-    out.append(
+        ),
+        Facet("organisation", _("Organisation"), [(str(o.pk), o.name_en, str(by_org[o.pk])) for o in orgs]),
         Facet(
             "confidentiality",
             _("Confidentiality"),
             [(v, str(label), str(by_level[v])) for v, label in Confidentiality.choices if v in by_level],
-        )
-    )
-    return out
+        ),
+    ]
+
+
+def facets(user: Any, events: QuerySet[Event], filters: Filters) -> list[Facet]:
+    """Return counts of the matching events (or, for victims, people) by each filter's values."""
+    return _aggregates(user, filters, _rows(user, events, None)).facets
 
 
 def _place_counts(paths: dict[str, int], within: Location | None) -> list[tuple[str, str, str]]:
@@ -376,12 +613,65 @@ def persons_by_name(user: Any, parsed: ParsedQuery) -> list[Person]:
     )
 
 
-def run_search(user: Any, raw_query: str, filters: Filters) -> tuple[ParsedQuery, SearchResult]:
+def _cache_what(parsed: ParsedQuery, filters: Filters) -> dict[str, Any]:
+    """Return the query and the filters as plain JSON, by primary key, for the count cache's key."""
+    values: dict[str, Any] = {"include": list(parsed.include), "exclude": list(parsed.exclude)}
+    for name in filters.__dataclass_fields__:
+        value = getattr(filters, name)
+        values[name] = value.pk if hasattr(value, "pk") else value
+    return values
+
+
+def _counted(
+    user: Any, parsed: ParsedQuery, filters: Filters, events: QuerySet[Event], number: int
+) -> _Aggregates:
+    """Return the counts of the search and the ids of page ``number``: kept ones if any, else computed."""
+    key = searchcache.cache_key(user, _cache_what(parsed, filters))
+    kept = searchcache.counts_get(key)
+    if kept is not None:
+        found = _aggregates(user, filters, [tuple(row) for row in kept["rows"]])
+        if number == 1 and "first_page" in kept:
+            found.page_ids = list(kept["first_page"])
+        else:
+            start = (number - 1) * PAGE_SIZE
+            found.page_ids = list(events.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+        return found
+    rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE))
+    found = _aggregates(user, filters, rows)
+    data: dict[str, Any] = {"rows": [row for row in rows if row[0] != "r"]}
+    if number == 1:
+        data["first_page"] = found.page_ids
+    searchcache.counts_put(key, data)
+    return found
+
+
+def run_search(
+    user: Any, raw_query: str, filters: Filters, *, page: int = 1
+) -> tuple[ParsedQuery, SearchResult]:
+    """Search: the matching events (counted, one page of them fetched), persons by name and the facets.
+
+    ``page`` is clamped into the pages that exist, as :meth:`Paginator.get_page` does.
+    """
     parsed = parse_query(raw_query)
     events = filter_events(user, parsed, filters)
+    number = max(int(page), 1)
+    found = _counted(user, parsed, filters, events, number)
+    paginator = CountedPaginator(events, PAGE_SIZE, count=found.total)
+    ids = found.page_ids
+    if number > paginator.num_pages:
+        # Past the last page: show the last one (one more small query, only for a stale or edited URL).
+        number = paginator.num_pages
+        start = (number - 1) * PAGE_SIZE
+        ids = list(events.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+    # The ids come from the matching events; fetching them again checks visibility (never the text and filters
+    # again, which only slows the planners down): a kept id never shows an event its reader may not see.
+    visible = policy.visible(user, Event.objects.select_related("location"))
+    by_pk = visible.in_bulk(ids) if ids else {}
     return parsed, SearchResult(
         events=events,
+        count=found.total,
+        page=Page([by_pk[pk] for pk in ids if pk in by_pk], number, paginator),
         persons=persons_by_name(user, parsed),
-        facets=facets(user, events, filters),
+        facets=found.facets,
         names_searched=policy.has(user, policy.C.VIEW_IDENTIFYING),
     )

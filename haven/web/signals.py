@@ -1,4 +1,7 @@
-"""Keep the search table in step with events saved one by one (bulk loads call event_texts_fill)."""
+"""Keep the search table in step with events saved one by one (bulk loads call event_texts_fill).
+
+Also connects the receivers that make kept search counts stale when records change (haven.web.searchcache).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from haven.records.models import Event
+from haven.web.searchcache import connect_receivers
 
 
 @receiver(post_save, sender=Event, dispatch_uid="haven.web.event_text")
@@ -17,3 +21,6 @@ def _event_saved(sender: Any, instance: Event, raw: bool = False, **kwargs: Any)
     from haven.web.textsearch import event_text_sync
 
     event_text_sync(instance)
+
+
+connect_receivers()

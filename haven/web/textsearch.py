@@ -7,14 +7,18 @@ substring: ``LIKE`` does that identically on SQLite and PostgreSQL once case has
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Max
 
 from haven.records.models import Event
 from haven.web.models import EventText
+from haven.web.searchcache import search_data_changed
 
 _SPACE = re.compile(r"\s+")
 MAX_TERMS = 12
@@ -101,6 +105,34 @@ def event_text_sync(event: Event) -> None:
     )
 
 
+def _write_texts(rows: list[tuple[int, str, str, Any]]) -> None:
+    texts = [
+        EventText(event_id=pk, text=event_document(title, description), source_updated_at=updated)
+        for pk, title, description, updated in rows
+    ]
+    EventText.objects.bulk_create(
+        texts,
+        update_conflicts=True,
+        unique_fields=["event"],
+        update_fields=["text", "source_updated_at"],
+    )
+
+
+def event_texts_refresh(event_ids: Iterable[int], *, batch: int = 2000) -> int:
+    """Write the search text of the given events, new or changed (call it after bulk writes of events)."""
+    ids = sorted(set(event_ids))
+    for i in range(0, len(ids), batch):
+        rows = list(
+            Event.objects.filter(pk__in=ids[i : i + batch]).values_list(
+                "pk", "title", "description", "updated_at"
+            )
+        )
+        with transaction.atomic():
+            _write_texts(rows)
+            search_data_changed()
+    return len(ids)
+
+
 def event_texts_fill(*, batch: int = 2000, limit: int | None = None) -> int:
     """Index events that have no search text yet (bulk-created ones); return how many were added."""
     added = 0
@@ -121,11 +153,45 @@ def event_texts_fill(*, batch: int = 2000, limit: int | None = None) -> int:
                 ],
                 ignore_conflicts=True,
             )
+            search_data_changed()
         added += len(rows)
     return added
 
 
+def event_texts_refresh_stale(*, batch: int = 2000) -> int:
+    """Recompute the texts of events changed since they were indexed (bulk updates bypass ``save()``)."""
+    stale = list(
+        EventText.objects.exclude(source_updated_at=F("event__updated_at")).values_list("event_id", flat=True)
+    )
+    return event_texts_refresh(stale, batch=batch)
+
+
+FULL_CHECK_SECONDS = 300.0
+_last_full_check: float | None = None
+
+
+def event_texts_catch_up() -> int:
+    """Index bulk-loaded events before a search; cheap enough to call on every search.
+
+    Every time: events newer than the newest indexed one (what an import or the demo just created),
+    found through the primary keys alone. At most every :data:`FULL_CHECK_SECONDS` per process, and on
+    the first call: every event without a text and every text older than its event (scans both tables;
+    catches bulk writes that did not call :func:`event_texts_refresh`).
+    """
+    global _last_full_check
+    now = time.monotonic()
+    if _last_full_check is None or now - _last_full_check >= FULL_CHECK_SECONDS:
+        _last_full_check = now
+        return event_texts_fill() + event_texts_refresh_stale()
+    newest = EventText.objects.aggregate(newest=Max("event_id"))["newest"] or 0
+    if Event.objects.filter(pk__gt=newest).exists():
+        return event_texts_fill()
+    return 0
+
+
 def event_texts_rebuild() -> int:
-    """Recompute every event's search text (after bulk updates that bypassed ``save()``)."""
-    EventText.objects.all().delete()
-    return event_texts_fill()
+    """Recompute every event's search text (after bulk updates that bypassed ``save()``).
+
+    Rows are rewritten in place, batch by batch: searches meanwhile find every event, by its old or new text.
+    """
+    return event_texts_refresh(Event.objects.values_list("pk", flat=True))

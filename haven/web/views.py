@@ -13,7 +13,7 @@ from haven.crypto.keyring import audit_fingerprint
 from haven.places.models import Location
 from haven.records import access
 from haven.web import pages, search
-from haven.web.textsearch import event_texts_fill
+from haven.web.textsearch import event_texts_catch_up
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -66,12 +66,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
     form = search.SearchForm(request.GET or None, user=request.user)
     context: dict[str, object] = {"form": form}
     if form.is_bound and form.is_valid():
-        # Events bulk-loaded (import, demo) have no search text yet: add it before searching.
-        event_texts_fill()
+        # Events bulk-loaded (import, demo) may have no search text yet: add it before searching.
+        event_texts_catch_up()
         filters = search.Filters.from_form(form.cleaned_data)
         raw = form.cleaned_data.get("q") or ""
-        parsed, result = search.run_search(request.user, raw, filters)
-        page = Paginator(result.events, search.PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
+        parsed, result = search.run_search(
+            request.user, raw, filters, page=form.cleaned_data.get("page") or 1
+        )
+        page = result.page
         audit_record(
             actor=request.user,
             action=AuditAction.RECORD_SEARCHED,

@@ -1,0 +1,301 @@
+"""Search at scale: counts computed in one statement, kept for everyone with the same access, kept fresh.
+
+The answers are literals, so the SQLite run and the PostgreSQL run check the very same results.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django import forms
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.timezone import now
+
+from haven.accounts.models import CompartmentGrant, Role, User
+from haven.audit.models import AuditAction
+from haven.audit.services import audit_record
+from haven.lib.dates import ImpreciseDate
+from haven.records.models import Act, Confidentiality, Event
+from haven.records.tests import factories as f
+from haven.web import search, searchcache, textsearch
+from haven.web.models import EventText, SearchCounts, SearchState
+from haven.web.tests.stories import Story, event, place, story
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def s() -> Story:
+    return story()
+
+
+def _run(user: User, q: str = "", *, page: int = 1, **filters: object) -> search.SearchResult:
+    return search.run_search(user, q, search.Filters(**filters), page=page)[1]  # type: ignore[arg-type]
+
+
+def _facets(result: search.SearchResult) -> dict[str, dict[str, str]]:
+    return {fc.name: {label: count for _v, label, count in fc.values} for fc in result.facets}
+
+
+def _titles(result: search.SearchResult) -> list[str]:
+    return [e.title for e in result.page]
+
+
+def _counting_statements(queries: list[dict[str, str]]) -> int:
+    return sum('"matches"' in q["sql"] for q in queries)
+
+
+ALL_SIX = [  # date order; the event of unknown date last, on both databases
+    "두만강 도강",
+    "연길에서 체포",
+    "강제북송",
+    "Arrest at the border",
+    "온성 집결소 구금",
+    "Interrogation",
+]
+
+
+def test_it_lists_events_in_date_order_with_unknown_dates_last(s: Story) -> None:
+    result = _run(s.world.users[Role.DOCUMENTER])
+    assert result.count == 6 and _titles(result) == ALL_SIX
+    assert list(result.events.values_list("title", flat=True)) == ALL_SIX
+
+
+def test_it_gives_the_same_counts_as_counting_each_facet_directly(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    for q, filters in [("", {}), ("arrest", {}), ("", {"place": place("KP")}), ("강", {"year_from": 2010})]:
+        parsed = textsearch.parse_query(q)
+        events = search.filter_events(doc, parsed, search.Filters(**filters))  # type: ignore[arg-type]
+        direct = {
+            fc.name: {label: n for _v, label, n in fc.values}
+            for fc in search.facets(doc, events, search.Filters(**filters))  # type: ignore[arg-type]
+        }
+        computed = _run(doc, q, **filters)
+        kept = _run(doc, q, **filters)
+        assert _facets(computed) == _facets(kept) == direct
+        assert computed.count == kept.count == events.count()
+        assert _titles(computed) == _titles(kept)
+
+
+def test_it_counts_a_search_in_one_statement_then_reuses_the_counts(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    with CaptureQueriesContext(connection) as first:
+        _run(doc, "arrest")
+    with CaptureQueriesContext(connection) as second:
+        result = _run(doc, "arrest")
+    assert _counting_statements(first.captured_queries) == 1
+    assert _counting_statements(second.captured_queries) == 0
+    assert result.count == 2 and SearchCounts.objects.count() == 1
+
+
+def test_it_really_answers_from_the_kept_counts(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    _run(doc)
+    SearchCounts.objects.update(data={"rows": [["e", 1999, None, s.world.org_a.pk, "internal", 41]]})
+    result = _run(doc)
+    assert result.count == 41 and _facets(result)["year"] == {"1999": "41"}
+
+
+def test_it_never_uses_counts_older_than_their_maximum_age(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    _run(doc)
+    SearchCounts.objects.update(
+        data={"rows": [["e", 1999, None, s.world.org_a.pk, "internal", 41]]},
+        created_at=now() - searchcache.MAX_AGE - timedelta(seconds=1),
+    )
+    assert _run(doc).count == 6
+
+
+def test_it_counts_again_once_a_change_is_committed(committed_db) -> None:  # type: ignore[no-untyped-def]
+    s = story()
+    doc = s.world.users[Role.DOCUMENTER]
+    assert _facets(_run(doc))["act_type"]["Arrest"] == "4"
+    version = searchcache.data_version()
+    with transaction.atomic():
+        detention = s.acts[0]
+        detention.act_type = f.term("act-types", "030101")
+        detention.save()
+        for a in s.acts[1:]:
+            a.save()
+        assert searchcache.data_version() == version  # nothing before the commit
+    assert SearchState.objects.get(pk=1).version == int(version.split("|")[0]) + 1  # once per transaction
+    assert _facets(_run(doc))["act_type"] == {"Arrest": "5", "Abduction; kidnapping": "1"}
+
+
+def test_it_counts_again_after_a_write_the_audit_log_records(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    assert _facets(_run(doc))["act_type"]["Arrest"] == "4"
+    # As an import does: rows changed in bulk (no signal), one audit entry in the same transaction.
+    Act.objects.filter(pk=s.acts[0].pk).update(act_type=f.term("act-types", "030101"))
+    assert _facets(_run(doc))["act_type"]["Arrest"] == "4"  # kept: nothing said the records changed
+    audit_record(actor=doc, action=AuditAction.IMPORTED, details={"via": "test"})
+    assert _facets(_run(doc))["act_type"] == {"Arrest": "5", "Abduction; kidnapping": "1"}
+
+
+def test_it_counts_again_after_a_bulk_insert(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    assert _run(doc, "bulkword").count == 0
+    e = Event(
+        organisation=s.world.org_a,
+        compartment=s.world.comp_a,
+        confidentiality=Confidentiality.INTERNAL,
+        title="Bulk",
+        description="bulkword",
+    )
+    e.date = ImpreciseDate.parse("2014")
+    Event.objects.bulk_create([e])  # no signal: the highest event id changes the key
+    textsearch.event_texts_fill()
+    assert _run(doc, "bulkword").count == 1
+
+
+def test_it_never_shares_counts_between_readers_of_different_compartments(s: Story) -> None:
+    doc_a = s.world.users[Role.DOCUMENTER]
+    doc_b = User.objects.create_user("documenter-b", role=Role.DOCUMENTER)
+    CompartmentGrant.objects.create(user=doc_b, compartment=s.world.comp_b)
+    assert _run(doc_a).count == 6
+    assert _run(doc_b).count == 2
+    assert _run(doc_a).count == 6 and _run(doc_b).count == 2
+    assert SearchCounts.objects.count() == 2
+
+
+def test_it_finds_nothing_for_a_reader_granted_no_compartment(client, s: Story) -> None:  # type: ignore[no-untyped-def]
+    ungranted = User.objects.create_user("viewer-nowhere", role=Role.VIEWER)
+    result = _run(ungranted, "arrest")
+    assert result.count == 0 and list(result.page) == [] and all(not fc.values for fc in result.facets)
+    client.force_login(ungranted)
+    response = client.get(reverse("web:search"), {"q": "arrest"})
+    assert response.status_code == 200 and "0 events" in response.content.decode()
+
+
+def test_it_masks_small_counts_of_people_for_each_reader_even_from_kept_counts(s: Story) -> None:
+    analyst = s.world.users[Role.ANALYST]
+    for _ in range(2):
+        facets = _facets(_run(analyst))
+        assert facets["victim_sex"] == {"Female": "<5"} and facets["age"] == {"18-29": "<5"}
+    kept = SearchCounts.objects.get().data
+    assert ["s", None, "F", None, None, 1] in kept["rows"]  # kept as counted; masked when shown
+
+
+def test_it_never_shows_a_kept_event_its_reader_may_no_longer_see(s: Story) -> None:
+    analyst = s.world.users[Role.ANALYST]
+    assert "연길에서 체포" in _titles(_run(analyst))
+    # A bulk update sends no signal, so the kept counts stay; the page is still fetched through the policy.
+    Event.objects.filter(pk=s.arrest.pk).update(confidentiality=Confidentiality.SECRET)
+    assert "연길에서 체포" not in _titles(_run(analyst))
+
+
+def test_it_keeps_nothing_identifying(s: Story) -> None:
+    _run(s.world.users[Role.DOCUMENTER], "Ri Sol-ju")
+    row = SearchCounts.objects.get()
+    assert "sol" not in row.key.lower() and "sol" not in str(row.data).lower()
+
+
+def test_it_pages_through_kept_counts_and_clamps_a_page_past_the_end(s: Story) -> None:
+    for i in range(search.PAGE_SIZE + 3):
+        event(s.world, f"Extra {i:02d}", "paged", "2013", None)
+    doc = s.world.users[Role.DOCUMENTER]
+    first = _run(doc, "paged")
+    second = _run(doc, "paged", page=2)
+    past = _run(doc, "paged", page=9)
+    assert first.count == second.count == past.count == search.PAGE_SIZE + 3
+    assert _titles(first) == [f"Extra {i:02d}" for i in range(search.PAGE_SIZE)]
+    assert _titles(second) == _titles(past) == ["Extra 20", "Extra 21", "Extra 22"]
+    assert past.page.number == 2 and not past.page.has_next() and second.page.start_index() == 21
+
+
+def test_it_pages_the_same_when_the_second_page_is_counted_first(s: Story) -> None:
+    for i in range(search.PAGE_SIZE + 3):
+        event(s.world, f"Extra {i:02d}", "paged", "2013", None)
+    doc = s.world.users[Role.DOCUMENTER]
+    assert _titles(_run(doc, "paged", page=2)) == ["Extra 20", "Extra 21", "Extra 22"]
+    assert _titles(_run(doc, "paged")) == [f"Extra {i:02d}" for i in range(search.PAGE_SIZE)]
+
+
+def test_it_searches_in_few_queries_counted_or_kept(client, s: Story, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    client.get(
+        reverse("web:search"), {"q": "warm"}
+    )  # warm: the full check of the search table, the FTS check
+    params = {"q": "arrest 리설주", "place": place("CN").pk}
+    # 29 and 26 on SQLite (two of them ask FTS5 whether each term is rare), 29 and 25 on PostgreSQL: about
+    # half are the session, two-factor check, form choices and audit entry of any page; one statement counts
+    # everything, however many rows.
+    with django_assert_max_num_queries(29) as counted:
+        assert client.get(reverse("web:search"), params).status_code == 200
+    with django_assert_max_num_queries(26) as kept:
+        assert client.get(reverse("web:search"), params).status_code == 200
+    assert _counting_statements(counted.captured_queries) == 1
+    assert _counting_statements(kept.captured_queries) == 0
+    for _ in range(search.PAGE_SIZE + 3):
+        event(s.world, "Arrest", "arrest in Yanji", "2013", "CN-JL-YANBIAN-YANJI")
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        assert client.get(reverse("web:search"), params).status_code == 200  # more rows, no more queries
+
+
+def test_it_indexes_events_created_in_bulk_before_searching(client, s: Story) -> None:
+    e = Event(
+        organisation=s.world.org_a,
+        compartment=s.world.comp_a,
+        confidentiality=Confidentiality.INTERNAL,
+        title="Imported",
+        description="벌크로 들어온 사건",
+    )
+    e.date = ImpreciseDate.parse("2014")
+    Event.objects.bulk_create([e])
+    assert not EventText.objects.filter(event=e).exists()
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    html = client.get(reverse("web:search"), {"q": "벌크"}).content.decode()
+    assert reverse("web:event", args=[e.pk]) in html
+
+
+def test_it_indexes_again_events_changed_in_bulk(s: Story, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    Event.objects.filter(pk=s.border.pk).update(description="새로 고친 설명", updated_at=now())
+    doc = s.world.users[Role.DOCUMENTER]
+    assert _run(doc, "고친").count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert textsearch.event_texts_refresh_stale() == 1  # and the kept counts are stale once it commits
+    assert textsearch.event_texts_refresh_stale() == 0
+    assert _titles(_run(doc, "고친")) == ["Interrogation"]
+
+
+def test_it_catches_up_cheaply_and_checks_everything_now_and_then(s: Story, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    Event.objects.filter(pk=s.border.pk).update(description="새로 고친 설명", updated_at=now())
+    monkeypatch.setattr(textsearch, "_last_full_check", None)
+    assert textsearch.event_texts_catch_up() == 1  # first call: the full check
+    Event.objects.filter(pk=s.border.pk).update(description="또 고친 설명", updated_at=now())
+    assert textsearch.event_texts_catch_up() == 0  # a bulk update is only seen by the full check
+    monkeypatch.setattr(textsearch, "_last_full_check", 0.0)
+    assert textsearch.event_texts_catch_up() == 1
+    assert "또 고친" in EventText.objects.get(event=s.border).text
+
+
+def test_the_index_command_adds_missing_texts_and_refreshes_stale_ones(s: Story) -> None:
+    EventText.objects.filter(event=s.arrest).delete()
+    Event.objects.filter(pk=s.border.pk).update(description="새로 고친 설명", updated_at=now())
+    out = StringIO()
+    call_command("web_search_index", stdout=out)
+    assert out.getvalue().strip() == "1 events indexed, 1 changed events indexed again"
+    assert EventText.objects.count() == Event.objects.count()
+    out = StringIO()
+    call_command("web_search_index", "--rebuild", stdout=out)
+    assert out.getvalue().strip() == f"{Event.objects.count()} events indexed"
+
+
+@pytest.mark.parametrize("value", ["", "2", None])
+def test_the_quick_select_writes_the_same_html_as_djangos(value: str | None) -> None:
+    choices = [("", "Any"), ("1", 'A <b>&"x"'), ("2", "— 두만강"), ("3", "c")]
+    attrs = {"id": "id_x", "aria-describedby": "x-help", "required": True, "disabled": False}
+
+    def squeeze(html: str) -> str:
+        return re.sub(r">\s+<", "><", html).strip()
+
+    django_html = forms.Select(choices=choices, attrs=attrs).render("x", value)
+    assert squeeze(search.QuickSelect(choices=choices, attrs=attrs).render("x", value)) == squeeze(
+        django_html
+    )
