@@ -22,7 +22,7 @@ def _form_data(response) -> dict[str, object]:  # type: ignore[no-untyped-def]
         forms.append(formset.management_form)
         forms.extend(formset.forms)
     for form in forms:
-        for name, bound in form.fields.items():
+        for name in form.fields:
             value = form[name].value()
             if value is None:
                 continue
