@@ -13,6 +13,7 @@ colleague cost a few small queries.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,8 +24,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import F, Func, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts import policy
@@ -48,16 +48,14 @@ AGE_BANDS: list[tuple[str, int | None, int | None]] = [
 ]
 
 
-def _attrs(attrs: dict[str, Any]) -> SafeString:
-    # As Django's attrs.html: True gives a bare attribute; False and None leave it out.
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False and value is not None
-        ),
+def _attrs(attrs: dict[str, Any]) -> str:
+    # As Django's attrs.html: True gives a bare attribute; False and None leave it out. Every part escaped.
+    return "".join(
+        f" {html.escape(str(name))}"
+        if value is True
+        else f' {html.escape(str(name))}="{html.escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False and value is not None
     )
 
 
@@ -66,22 +64,27 @@ class QuickSelect(forms.Select):
 
     The gazetteer and the vocabularies give the search form hundreds of options, and Django renders each
     through the template engine: that was most of the search page's time. The HTML is that of Django's
-    select.html and select_option.html (option groups are not used here).
+    select.html and select_option.html (option groups are not used here), every value and label escaped.
     """
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "\n  ",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], _attrs(option["attrs"]), option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>\n  {}\n</select>', widget["name"], _attrs(widget["attrs"]), options
+        selected_values = self.format_value(value)
+        options = []
+        has_selected = False
+        for option_value, label in self.choices:
+            if option_value is None:
+                option_value = ""
+            # As ChoiceWidget.optgroups: only the first option with the value is selected.
+            selected = not has_selected and str(option_value) in selected_values
+            has_selected |= selected
+            options.append(
+                f'<option value="{html.escape(str(option_value))}"{" selected" if selected else ""}>'
+                f"{html.escape(str(label))}</option>"
+            )
+        built = self.build_attrs(self.attrs, attrs)
+        body = "\n  ".join(options)
+        return mark_safe(  # noqa: S308 - built from escaped parts only
+            f'<select name="{html.escape(name)}"{_attrs(built)}>\n  {body}\n</select>'
         )
 
 

@@ -26,6 +26,7 @@ the policy-filtered queryset, so an id kept here can never show an event its rea
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -93,10 +94,16 @@ def counts_get(key: str) -> dict[str, Any] | None:
     return row[0] if row else None
 
 
+_last_prune: float | None = None
+
+
 def counts_put(key: str, data: dict[str, Any]) -> None:
-    """Keep ``data`` under ``key`` (and drop entries too old to be used)."""
+    """Keep ``data`` under ``key``; now and then (every :data:`MAX_AGE` per process) drop unusable entries."""
+    global _last_prune
     created = now()
-    SearchCounts.objects.filter(created_at__lt=created - MAX_AGE).delete()
+    if _last_prune is None or time.monotonic() - _last_prune >= MAX_AGE.total_seconds():
+        _last_prune = time.monotonic()
+        SearchCounts.objects.filter(created_at__lt=created - MAX_AGE).delete()
     SearchCounts.objects.bulk_create(
         [SearchCounts(key=key, data=data, created_at=created)],
         update_conflicts=True,

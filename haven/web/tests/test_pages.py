@@ -120,7 +120,9 @@ def test_it_reads_each_page_in_a_bounded_number_of_queries(
     pk = dict(_pages(s)).get(name, s.arrest.location_id)
     client.force_login(s.world.users[Role.DOCUMENTER])
     url = reverse(f"web:{name}", args=[pk])
-    with django_assert_max_num_queries(27):
+    # 27 on SQLite; PostgreSQL adds the audit chain's lock for the "viewed" entry, and the event page the
+    # audit-history read of the record.
+    with django_assert_max_num_queries(29):
         assert client.get(url).status_code == 200
 
 
