@@ -26,7 +26,7 @@ from haven.audit.services import audit_record, audit_refusal, diff_for_audit
 from haven.lib.concurrency import ConflictError, check_version
 from haven.lib.dates import ImpreciseDate
 from haven.records.models import Person, PersonName
-from haven.records.services import NameInput, WriteRefused, person_create, person_reindex
+from haven.records.services import NameInput, WriteRefused, person_create, person_names_write, person_reindex
 
 # Fields an update may never touch through the API (ownership, bookkeeping, the lock itself).
 _FIXED = frozenset(
@@ -179,19 +179,8 @@ def _name_rows(inputs: list[NameInput]) -> list[list[Any]]:
 
 
 def _replace_names(person: Person, inputs: list[NameInput]) -> None:
-    if not any(n.is_primary for n in inputs):
-        inputs = [NameInput(**{**inputs[0].__dict__, "is_primary": True}), *inputs[1:]]
     PersonName.objects.filter(person=person).delete()
-    for n in inputs:
-        PersonName.objects.create(
-            person=person,
-            kind=n.kind,
-            system=n.system,
-            full_name=n.full_name,
-            family_name=n.family_name,
-            given_name=n.given_name,
-            is_primary=n.is_primary,
-        )
+    person_names_write(person, inputs)
 
 
 def record_update(

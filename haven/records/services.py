@@ -121,9 +121,16 @@ def person_create(
         provenance=provenance or {},
         created_by=created_by,
     )
+    saved = person_names_write(person, names)
+    PersonIndex.objects.bulk_create(person_index_rows(person, saved))
+    return person
+
+
+def person_names_write(person: Person, names: list[NameInput]) -> list[PersonName]:
+    """Store a person's names (the first becomes primary when none is); the caller maintains the indexes."""
     if names and not any(n.is_primary for n in names):
         names = [NameInput(**{**names[0].__dict__, "is_primary": True}), *names[1:]]
-    saved = [
+    return [
         PersonName.objects.create(
             person=person,
             kind=n.kind,
@@ -135,8 +142,6 @@ def person_create(
         )
         for n in names
     ]
-    PersonIndex.objects.bulk_create(person_index_rows(person, saved))
-    return person
 
 
 @transaction.atomic
