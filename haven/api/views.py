@@ -52,7 +52,7 @@ from haven.records import services as record_services
 from haven.records.models import Act, Consent, Event, Information, Person
 from haven.vocab.models import Term, Vocabulary
 from haven.web import search
-from haven.web.textsearch import event_texts_fill
+from haven.web.textsearch import event_texts_catch_up
 
 READ = (Scope.RECORDS_READ,)
 REFERENCE = (Scope.RECORDS_READ, Scope.SEARCH)
@@ -922,7 +922,9 @@ class SearchView(ApiView):
         )
         if not form.is_valid():
             raise exceptions.ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
-        event_texts_fill()  # events bulk-loaded (import, demo) get their search text first
+        # Like the web search: events bulk-loaded (demo, writes that did not index them) get their search text
+        # first; incremental, so cheap on every request (a full scan at most every few minutes per process).
+        event_texts_catch_up()
         filters = search.Filters.from_form(form.cleaned_data)
         raw = form.cleaned_data.get("q") or ""
         parsed, result = search.run_search(user, raw, filters, page=params.get("page") or 1)

@@ -15,6 +15,11 @@ The flow of :func:`import_file`:
 
 Re-importing finds records again by their external id (the file's ``id`` column, unique per organisation):
 a record whose values differ is updated (version + 1), an identical one is left alone.
+
+An events file may also name the source of each act's information (``source_id`` and ``source_*`` columns):
+one Information record per event and source person, whose external id is made of the two ids
+(:func:`information_external_id`). The events written get their search text in the same transaction, so a
+search finds them as soon as the import commits.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from haven.accounts import policy
@@ -48,15 +54,18 @@ from haven.places.models import Location
 from haven.records.models import (
     Act,
     Confidentiality,
+    Consent,
     Event,
+    Information,
     NameKind,
     Person,
     PersonIndex,
     PersonName,
     Sex,
 )
-from haven.records.services import person_index_rows
+from haven.records.services import MAX_TEXT, person_index_rows
 from haven.vocab.models import Term
+from haven.web.textsearch import event_texts_refresh
 
 BATCH = 1000
 # How often (in rows read) the progress callback hears of the reading. Stages, with the count they report:
@@ -66,6 +75,7 @@ PROGRESS_EVERY = 1000
 MAX_ID = 100
 MAX_NAME = 200
 MAX_TITLE = 300
+MAX_INTERVIEWER = Information._meta.get_field("interviewer").max_length or 200
 
 SEX_WORDS: dict[str, str] = {
     **dict.fromkeys(["f", "female", "woman", "w", "여", "여성", "여자"], Sex.FEMALE),
@@ -79,6 +89,25 @@ CONFIDENTIALITY_WORDS: dict[str, str] = {
     **dict.fromkeys(["confidential", "비밀", "기밀"], Confidentiality.CONFIDENTIAL),
     **dict.fromkeys(["secret", "strictly confidential", "극비", "대외비"], Confidentiality.SECRET),
 }
+# Consent of a source (records.models.Consent): the values, their labels in English and Korean (added when an
+# import starts, see _consent_words) and the words spreadsheets use.
+CONSENT_WORDS: dict[str, str] = {
+    **dict.fromkeys(["yes", "y", "quote", "may quote", "동의", "예", "전부 동의", "인용 가능"], Consent.FULL),
+    **dict.fromkeys(["anon", "anonymously", "익명", "익명 사용", "비실명"], Consent.ANONYMOUS),
+    **dict.fromkeys(["internal only", "내부", "내부용"], Consent.INTERNAL),
+    **dict.fromkeys(["no", "n", "no consent", "withdrawn", "미동의", "동의 없음", "철회", "거부", "아니오"], Consent.NONE),
+    **dict.fromkeys(["not recorded", "미상", "모름", "기록 없음", "?"], Consent.UNKNOWN),
+}  # fmt: skip
+SOURCE_FIELDS = (
+    "source_id",
+    "source_connection",
+    "source_date",
+    "source_interviewer",
+    "source_language",
+    "source_consent",
+    "source_reliability",
+    "source_remarks",
+)
 _LETTERS = re.compile(r"[^\W\d_]")
 
 
@@ -128,6 +157,32 @@ class PersonRow:
     notes: str | None
 
 
+@dataclass(frozen=True)
+class SourceRow:
+    """The source columns of one row: who gave the information about the row's event, and how."""
+
+    person_external_id: str
+    connection_id: int
+    date: ImpreciseDate
+    interviewer: str
+    language_id: int | None
+    consent: str
+    reliability_id: int | None
+    remarks: str
+
+    def values(self) -> dict[str, Any]:
+        """Return {source field: value} of what rows of the same event and source must agree on."""
+        return {
+            "source_connection": self.connection_id,
+            "source_date": self.date,
+            "source_interviewer": self.interviewer,
+            "source_language": self.language_id,
+            "source_consent": self.consent,
+            "source_reliability": self.reliability_id,
+            "source_remarks": self.remarks,
+        }
+
+
 @dataclass
 class ActRow:
     row: int
@@ -141,9 +196,40 @@ class ActRow:
     victim_external_id: str
     victim_age: int | None
     confidentiality: str
+    source: SourceRow | None = None
 
     def event_values(self) -> tuple[Any, ...]:
         return (self.title, self.date, self.location_id, self.description, self.confidentiality)
+
+    @property
+    def information_id(self) -> str | None:
+        if self.source is None:
+            return None
+        return information_external_id(self.event_id, self.source.person_external_id)
+
+
+def information_external_id(event_id: str, source_id: str) -> str:
+    """Return the external id of the Information record of one event and one source person.
+
+    ``event:source``, with ``\\`` and ``:`` in either id escaped, so that no two pairs give the same id
+    ("a:b" + "c" and "a" + "b:c" stay apart). Ids without those characters read as they are: ``E1:P7``.
+    """
+
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace(":", "\\:")
+
+    return f"{escape(event_id)}:{escape(source_id)}"
+
+
+def _consent_words() -> dict[str, str]:
+    """Return {folded word: consent}: the values, the labels in English and Korean, and CONSENT_WORDS."""
+    words = {_fold(k): str(v) for k, v in CONSENT_WORDS.items()}
+    for value, label in Consent.choices:
+        words[_fold(value)] = value
+        for language in ("en", "ko"):
+            with translation.override(language):
+                words[_fold(str(label))] = value
+    return words
 
 
 # ---- lookups --------------------------------------------------------------------------------------------------
@@ -521,7 +607,7 @@ class Importer:
         for n, row in source:
             rows += 1
             if isinstance(row, RowShapeError):
-                self.problem(n, "", row.reason)
+                self.problem(n, row.column, row.reason)
             else:
                 item = parse(row, n)
                 if item is not None and n not in self.problems:
@@ -665,6 +751,10 @@ class Importer:
     def _events(self, source: RowSource, plan: ColumnPlan, report: ImportReport) -> None:
         self.places = PlaceLookup()
         self.act_types = TermLookup("act-types")
+        self.source_connections = TermLookup("source-connections")
+        self.languages = TermLookup("languages")
+        self.reliabilities = TermLookup("reliability")
+        self.consents = _consent_words()
         parsed, rows = self._read(source, lambda row, n: self._act_row(plan, row, n))
         self._duplicates(((a.row, a.external_id) for a in parsed), plan.column_of("id"))
         # Rows of one event must agree on the event's own fields.
@@ -680,22 +770,37 @@ class Importer:
                     )
                     % {"id": a.event_id, "row": seen.row},
                 )
+        self._sources_agree(parsed, plan)
         parsed = [a for a in parsed if a.row not in self.problems]
-        victims = self._victims(sorted({a.victim_external_id for a in parsed}))
+        persons = self._visible_persons(
+            sorted(
+                {a.victim_external_id for a in parsed}
+                | {a.source.person_external_id for a in parsed if a.source}
+            )
+        )
         for a in parsed:
-            if a.victim_external_id not in victims:
-                self.problem(
-                    a.row,
-                    plan.column_of("victim_id"),
-                    _(
-                        "No person with the id %(id)s among this organisation's records you may see; import the persons first."
+            for person_id, column in (
+                (a.victim_external_id, "victim_id"),
+                (a.source.person_external_id if a.source else None, "source_id"),
+            ):
+                if person_id is not None and person_id not in persons:
+                    self.problem(
+                        a.row,
+                        plan.column_of(column),
+                        _(
+                            "No person with the id %(id)s among this organisation's records you may see; import the persons first."
+                        )
+                        % {"id": person_id},
                     )
-                    % {"id": a.victim_external_id},
-                )
         events = self._existing(Event, sorted({a.event_id for a in parsed}))
         acts = self._existing(Act, [a.external_id for a in parsed])
+        information = self._existing(Information, sorted({a.information_id for a in parsed if a.source}))
         for a in parsed:
-            for record, column in ((events.get(a.event_id), "event_id"), (acts.get(a.external_id), "id")):
+            for record, column in (
+                (events.get(a.event_id), "event_id"),
+                (acts.get(a.external_id), "id"),
+                (information.get(a.information_id or ""), "source_id"),
+            ):
                 if record is not None and self._not_editable(record):
                     self.problem(
                         a.row,
@@ -704,8 +809,29 @@ class Importer:
                         % {"id": getattr(record, "external_id", "")},
                     )
         valid = [a for a in parsed if a.row not in self.problems]
-        writer = _EventWriter(self, valid, events, acts, victims)
+        writer = _EventWriter(self, valid, events, acts, persons, information)
         self._finish(report, rows, writer)
+
+    def _sources_agree(self, parsed: list[ActRow], plan: ColumnPlan) -> None:
+        """Report rows whose source columns differ from an earlier row's of the same event and source."""
+        first: dict[str, ActRow] = {}
+        for a in parsed:
+            if a.source is None or a.information_id is None:
+                continue
+            seen = first.setdefault(a.information_id, a)
+            if seen is a or seen.source is None:
+                continue
+            theirs = seen.source.values()
+            for name, value in a.source.values().items():
+                if value != theirs[name]:
+                    self.problem(
+                        a.row,
+                        plan.column_of(name),
+                        _(
+                            "The source %(source)s of the event %(event)s has another value here than in row %(row)s; rows of one event and source must agree."
+                        )
+                        % {"source": a.source.person_external_id, "event": a.event_id, "row": seen.row},
+                    )
 
     def _act_row(self, plan: ColumnPlan, row: dict[str, str], n: int) -> ActRow | None:
         external_id = self._id(plan, row, n)
@@ -743,6 +869,17 @@ class Importer:
                 self.problem(n, plan.column_of("act_type"), reason)
         age = self._int(plan, row, n, "victim_age", 0, 120)
         level = self._confidentiality(plan, row, n)
+        source = self._source(plan, row, n)
+        if source is not None and event_id is not None:
+            if len(information_external_id(event_id, source.person_external_id)) > MAX_ID:
+                self.problem(
+                    n,
+                    plan.column_of("source_id"),
+                    _(
+                        "The event id and the source id together are too long (at most %(n)s characters) to identify the source's information."
+                    )
+                    % {"n": MAX_ID},
+                )
         if n in self.problems or None in (external_id, event_id, victim_id, act_type_id):
             return None
         return ActRow(
@@ -757,9 +894,89 @@ class Importer:
             victim_external_id=victim_id,  # type: ignore[arg-type]
             victim_age=age,
             confidentiality=level,
+            source=source,
         )
 
-    def _victims(self, ids: list[str]) -> dict[str, int]:
+    def _term(
+        self, plan: ColumnPlan, row: dict[str, str], n: int, name: str, lookup: TermLookup
+    ) -> int | None:
+        text = self._value(plan, row, name)
+        if not text:
+            return None
+        term_id, reason = lookup.find(text)
+        if reason:
+            self.problem(n, plan.column_of(name), reason)
+        return term_id
+
+    def _source(self, plan: ColumnPlan, row: dict[str, str], n: int) -> SourceRow | None:
+        """Return the row's source (None when it names none); a source needs its id and connection."""
+        if not any(self._value(plan, row, name) for name in SOURCE_FIELDS):
+            return None
+        for name in ("source_id", "source_connection"):
+            if not self._value(plan, row, name):
+                self.problem(n, plan.column_of(name), _("A value is required when the row gives a source."))
+        person_id = self._value(plan, row, "source_id")
+        if len(person_id) > MAX_ID:
+            self.problem(
+                n, plan.column_of("source_id"), _("An id has at most %(n)s characters.") % {"n": MAX_ID}
+            )
+        connection_id = self._term(plan, row, n, "source_connection", self.source_connections)
+        date = ImpreciseDate.unknown()
+        text = self._value(plan, row, "source_date")
+        if text:
+            try:
+                date = ImpreciseDate.parse(text)
+            except DateParseError as exc:
+                self.problem(
+                    n,
+                    plan.column_of("source_date"),
+                    _("Not a date Haven understands: %(error)s") % {"error": exc},
+                )
+        interviewer = self._value(plan, row, "source_interviewer")
+        if len(interviewer) > MAX_INTERVIEWER:
+            self.problem(
+                n,
+                plan.column_of("source_interviewer"),
+                _("A name has at most %(n)s characters.") % {"n": MAX_INTERVIEWER},
+            )
+        language_id = self._term(plan, row, n, "source_language", self.languages)
+        reliability_id = self._term(plan, row, n, "source_reliability", self.reliabilities)
+        consent = Consent.UNKNOWN.value
+        text = self._value(plan, row, "source_consent")
+        if text:
+            found = self.consents.get(_fold(text))
+            if found is None:
+                self.problem(
+                    n,
+                    plan.column_of("source_consent"),
+                    _(
+                        "%(value)s is not a consent (full, anonymous, internal, none, unknown; 동의, 익명, 내부, 미동의, 미상)."
+                    )
+                    % {"value": text},
+                )
+            else:
+                consent = found
+        remarks = self._value(plan, row, "source_remarks")
+        if len(remarks) > MAX_TEXT:
+            self.problem(
+                n,
+                plan.column_of("source_remarks"),
+                _("A text has at most %(n)s characters.") % {"n": MAX_TEXT},
+            )
+        if not person_id or connection_id is None or len(person_id) > MAX_ID:
+            return None
+        return SourceRow(
+            person_external_id=person_id,
+            connection_id=connection_id,
+            date=date,
+            interviewer=interviewer,
+            language_id=language_id,
+            consent=consent,
+            reliability_id=reliability_id,
+            remarks=remarks,
+        )
+
+    def _visible_persons(self, ids: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         visible = policy.visible(self.actor, Person.objects.filter(organisation=self.organisation))
         for start in range(0, len(ids), BATCH):
@@ -908,19 +1125,22 @@ class _PersonWriter:
 
 
 class _EventWriter:
+    """Write events, their acts and their sources' information; counts are acts (rows) plus information."""
+
     def __init__(
         self,
         importer: Importer,
         rows: list[ActRow],
         events: dict[str, Event],
         acts: dict[str, Act],
-        victims: dict[str, int],
+        persons: dict[str, int],
+        information: dict[str, Information],
     ) -> None:
         self.imp = importer
         self.rows = rows
         self.events = events
         self.acts = acts
-        self.victims = victims
+        self.persons = persons
         first: dict[str, ActRow] = {}
         for r in rows:
             first.setdefault(r.event_id, r)
@@ -946,9 +1166,28 @@ class _EventWriter:
             if r.external_id in acts and (r.external_id in changed_act_ids or r.event_id in changed_event_ids)
         )
         self.same = len(rows) - len(self.new_acts) - self.updated
+        # One Information per event and source: the first row of each gives its values (the rows agree).
+        info_rows: dict[str, tuple[ActRow, SourceRow]] = {}
+        for r in rows:
+            if r.source is not None:
+                info_rows.setdefault(
+                    information_external_id(r.event_id, r.source.person_external_id), (r, r.source)
+                )
+        self.information = information
+        self.new_information = [(iid, r, s) for iid, (r, s) in info_rows.items() if iid not in information]
+        self.changed_information = [
+            (r, s, information[iid])
+            for iid, (r, s) in info_rows.items()
+            if iid in information and self._information_differs(r, s, information[iid])
+        ]
+        self.same_information = len(info_rows) - len(self.new_information) - len(self.changed_information)
 
     def plan_counts(self) -> tuple[int, int, int]:
-        return len(self.new_acts), self.updated, self.same
+        return (
+            len(self.new_acts) + len(self.new_information),
+            self.updated + len(self.changed_information),
+            self.same + self.same_information,
+        )
 
     @staticmethod
     def _event_differs(r: ActRow, e: Event) -> bool:
@@ -961,7 +1200,7 @@ class _EventWriter:
             or a.event_id != event.pk
             or (a.victim_id, a.act_type_id, a.victim_age, a.date, a.location_id, a.confidentiality)
             != (
-                self.victims[r.victim_external_id],
+                self.persons[r.victim_external_id],
                 r.act_type_id,
                 r.victim_age,
                 r.date,
@@ -969,6 +1208,46 @@ class _EventWriter:
                 r.confidentiality,
             )
         )
+
+    def _information_differs(self, r: ActRow, s: SourceRow, info: Information) -> bool:
+        event = self.events.get(r.event_id)
+        return (
+            event is None
+            or info.event_id != event.pk
+            or (
+                info.source_id,
+                info.connection_id,
+                info.date,
+                info.interviewer,
+                info.language_id,
+                info.consent,
+                info.reliability_id,
+                info.remarks,
+                info.confidentiality,
+            )
+            != (
+                self.persons[s.person_external_id],
+                s.connection_id,
+                s.date,
+                s.interviewer,
+                s.language_id,
+                s.consent,
+                s.reliability_id,
+                s.remarks,
+                r.confidentiality,
+            )
+        )
+
+    @staticmethod
+    def _set_information(info: Information, s: SourceRow) -> None:
+        # The values as records.services writes them (_Writer.information): all in clear, text stripped.
+        info.connection_id, info.language_id, info.reliability_id = (
+            s.connection_id,
+            s.language_id,
+            s.reliability_id,
+        )
+        info.interviewer, info.consent, info.remarks = s.interviewer.strip(), s.consent, s.remarks.strip()
+        info.date = s.date
 
     def _provenance(self, r: ActRow) -> dict[str, Any]:
         return {**self.imp.provenance, "row": r.row}
@@ -1022,7 +1301,7 @@ class _EventWriter:
                 provenance=self._provenance(r),
                 created_by=imp.actor,
                 event=self.events[r.event_id],
-                victim_id=self.victims[r.victim_external_id],
+                victim_id=self.persons[r.victim_external_id],
                 act_type_id=r.act_type_id,
                 victim_age=r.victim_age,
                 location_id=r.location_id,
@@ -1036,7 +1315,7 @@ class _EventWriter:
         for r, a in self.changed_acts:
             a.event = self.events[r.event_id]
             a.victim_id, a.act_type_id, a.victim_age = (
-                self.victims[r.victim_external_id],
+                self.persons[r.victim_external_id],
                 r.act_type_id,
                 r.victim_age,
             )
@@ -1051,7 +1330,45 @@ class _EventWriter:
              "date_precision", "provenance", "updated_at", "version"],
             batch_size=BATCH,
         )  # fmt: skip
+        self._write_information(now, written=len(acts))
+        # Bulk writes send no signal: index the events written now, so that a search finds them at once.
+        event_texts_refresh([e.pk for e in created] + [e.pk for e in changed])
         return self.plan_counts()
+
+    def _write_information(self, now: datetime, *, written: int) -> None:
+        imp = self.imp
+        new = []
+        for external_id, r, s in self.new_information:
+            info = Information(
+                organisation=imp.organisation,
+                compartment=imp.compartment,
+                confidentiality=r.confidentiality,
+                external_id=external_id,
+                provenance=self._provenance(r),
+                created_by=imp.actor,
+                event=self.events[r.event_id],
+                source_id=self.persons[s.person_external_id],
+            )
+            self._set_information(info, s)
+            new.append(info)
+        for start in range(0, len(new), BATCH):
+            Information.objects.bulk_create(new[start : start + BATCH])
+            imp.progress("written", written + start + len(new[start : start + BATCH]))
+        changed = []
+        for r, s, info in self.changed_information:
+            info.event = self.events[r.event_id]
+            info.source_id = self.persons[s.person_external_id]
+            info.confidentiality = r.confidentiality
+            self._set_information(info, s)
+            info.provenance, info.updated_at = self._provenance(r), now
+            info.version += 1
+            changed.append(info)
+        Information.objects.bulk_update(
+            changed,
+            ["event", "source", "connection", "language", "reliability", "date_start", "date_end", "date_precision",
+             "interviewer", "consent", "remarks", "confidentiality", "provenance", "updated_at", "version"],
+            batch_size=BATCH,
+        )  # fmt: skip
 
 
 def import_file(

@@ -57,7 +57,22 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "victim_id": ("victim id", "victim", "person id", "피해자번호", "피해자 id", "피해자id"),
     "victim_age": ("victim age", "age", "피해자나이", "나이", "연령"),
     "confidentiality": ("confidentiality", "security level", "기밀등급", "보안등급", "공개등급"),
-}
+    # The source of the information (HURIDOCS Information): who gave it, how they know, the interview.
+    "source_id": (
+        "source id", "source", "source person id", "informant id", "informant", "정보원번호", "정보원 id",
+        "정보원id", "정보원", "제보자번호", "제보자", "진술자번호", "진술자",
+    ),
+    "source_connection": (
+        "source connection", "connection", "connection to information", "source relation", "정보원관계",
+        "정보원 관계", "정보원과의 관계", "제보자관계", "진술자관계",
+    ),
+    "source_date": ("source date", "interview date", "date of interview", "면담일", "면담일자", "진술일", "인터뷰일"),
+    "source_interviewer": ("interviewer", "source interviewer", "면담자", "조사자", "면담조사자", "인터뷰어"),
+    "source_language": ("source language", "language", "interview language", "언어", "면담언어", "진술언어"),
+    "source_consent": ("source consent", "consent", "동의", "동의여부", "정보제공동의", "정보원 동의"),
+    "source_reliability": ("source reliability", "reliability", "신뢰도", "정보신뢰도", "정보원 신뢰도"),
+    "source_remarks": ("source remarks", "source notes", "remarks", "정보원 비고", "정보원비고", "면담메모", "면담 메모"),
+}  # fmt: skip
 CASE_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "case id", "case no", "case number", "external id", "사례번호", "케이스번호", "관리번호", "번호"),
     "person_id": ("person id", "person", "survivor id", "client id", "대상자번호", "대상자 id", "인물번호"),

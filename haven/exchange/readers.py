@@ -13,11 +13,13 @@ import codecs
 import csv
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -31,6 +33,18 @@ DEFAULT_MAX_BYTES_LOADED = 64 * 1024 * 1024
 MAX_ROW_CHARS = 64 * 1024
 
 ENCODING_ALIASES = {"euc-kr": "cp949", "euckr": "cp949", "ks_c_5601-1987": "cp949", "uhc": "cp949"}
+# What a damaged workbook raises while it is opened or read: a broken zip (headers, CRC, compressed data,
+# an unknown compression method) or broken XML inside it.
+_XLSX_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    ParseError,
+    KeyError,
+    OSError,
+    ValueError,
+    EOFError,
+)
 
 
 class ImportFileError(Exception):
@@ -39,9 +53,41 @@ class ImportFileError(Exception):
 
 @dataclass(frozen=True)
 class RowShapeError:
-    """A row whose shape is wrong (ragged, too long); reported as a problem of that row."""
+    """A row whose shape is wrong (ragged, too long) or that holds text no database can store.
+
+    Reported as a problem of that row, and of the column when one cell is the cause.
+    """
 
     reason: str
+    column: str = ""
+
+
+def unstorable(text: str) -> bool:
+    """Tell whether ``text`` holds a character no database stores.
+
+    A NUL character: PostgreSQL refuses it in any text. A lone surrogate (JSON's ``\\ud800`` escape): it has
+    no UTF-8 form, so neither database takes it.
+    """
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_reason() -> str:
+    return _(
+        "The value holds a NUL character or an invalid character (a lone surrogate), which cannot be stored."
+    )
+
+
+def _unstorable_cell(cells: dict[str, str]) -> RowShapeError | None:
+    for header, value in cells.items():
+        if unstorable(value):
+            return RowShapeError(_unstorable_reason(), column=header)
+    return None
 
 
 Row = dict[str, str] | RowShapeError
@@ -132,6 +178,10 @@ def _check_headers(headers: list[str]) -> list[str]:
     cleaned = [_clean_header(h) for h in headers]
     if not any(cleaned):
         raise ImportFileError(_("The file has no header row."))
+    if any(unstorable(h) for h in cleaned):
+        raise ImportFileError(
+            _("A column name holds a NUL character or an invalid character (a lone surrogate).")
+        )
     seen: set[str] = set()
     for h in cleaned:
         if h and h in seen:
@@ -150,7 +200,8 @@ def _shape(headers: list[str], cells: list[str]) -> Row:
             % {"cells": len(cells), "columns": len(headers)}
         )
     cells = cells + [""] * (len(headers) - len(cells))
-    return {h: c.strip() for h, c in zip(headers, cells, strict=False) if h}
+    row = {h: c.strip() for h, c in zip(headers, cells, strict=False) if h}
+    return _unstorable_cell(row) or row
 
 
 class RowSource:
@@ -240,15 +291,7 @@ class RowSource:
             sheet = book.worksheets[0]
             rows = sheet.iter_rows(values_only=True)
             header = next(rows, None)
-        except (
-            zipfile.BadZipFile,
-            InvalidFileException,
-            KeyError,
-            OSError,
-            ValueError,
-            IndexError,
-            EOFError,
-        ):
+        except (InvalidFileException, IndexError, *_XLSX_DAMAGE):
             raise ImportFileError(
                 _("The file is not a readable XLSX workbook (damaged or truncated?).")
             ) from None
@@ -267,7 +310,7 @@ class RowSource:
                 if not any(cells):
                     continue
                 yield row_number, _shape(self.headers, cells)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
+        except _XLSX_DAMAGE:
             raise ImportFileError(
                 _("The workbook is damaged near row %(row)s.") % {"row": row_number}
             ) from None
@@ -285,6 +328,11 @@ class RowSource:
                 _("The JSON is malformed at line %(line)s, column %(column)s: %(error)s")
                 % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}
             ) from None
+        except (ValueError, RecursionError):
+            # A number of thousands of digits (Python refuses to convert it) or lists nested thousands deep.
+            raise ImportFileError(
+                _("The JSON holds a number too long or values nested too deep to be read.")
+            ) from None
         if isinstance(data, dict) and isinstance(data.get("rows"), list):
             data = data["rows"]
         if not isinstance(data, list):
@@ -295,6 +343,10 @@ class RowSource:
                 headers.update(dict.fromkeys(str(k).strip() for k in item))
         if not headers:
             raise ImportFileError(_("The file has no rows."))
+        if any(unstorable(h) for h in headers):
+            raise ImportFileError(
+                _("A column name holds a NUL character or an invalid character (a lone surrogate).")
+            )
         self.headers = list(headers)
         return self._json_rows(data)
 
@@ -321,4 +373,5 @@ class RowSource:
                     ),
                 )
                 continue
-            yield number, {h: cells.get(h, "") for h in self.headers}
+            row = {h: cells.get(h, "") for h in self.headers}
+            yield number, _unstorable_cell(row) or row

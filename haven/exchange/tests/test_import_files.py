@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import struct
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -148,6 +150,10 @@ def test_a_missing_id_column_is_refused(tmp_path):
         ("empty.csv", b"", "empty"),
         ("nul.csv", b'id,name\r\n1,"unterminated\r\n', "malformed"),
         ("x.pdf", b"%PDF-1.4", "Unsupported file type"),
+        ("long.json", b'[{"id": ' + b"9" * 5000 + b"}]", "number too long"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deep"),
+        ("nulhead.csv", b"id,na\x00me\r\n1,x\r\n", "column name holds a NUL"),
+        ("surrogate.json", b'[{"id": "1", "na\\ud800me": "x"}]', "column name holds a NUL"),
     ],
 )
 def test_malformed_files_are_clear_errors_and_store_nothing(tmp_path, name, content, message):
@@ -169,6 +175,41 @@ def test_a_truncated_xlsx_is_refused(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ImportFileError, match="XLSX"):
         _import(path)
+
+
+def test_a_workbook_with_damaged_compressed_data_is_refused(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(PERSON_HEADERS)
+    book.active.append(ROWS[0])
+    path = tmp_path / "d.xlsx"
+    book.save(path)
+    data = bytearray(path.read_bytes())
+    # The first bytes of a deflated member's data: zlib, not zipfile, is the one to find them broken.
+    member = zipfile.ZipFile(path).getinfo("[Content_Types].xml")
+    name_length, extra_length = struct.unpack(
+        "<HH", data[member.header_offset + 26 : member.header_offset + 30]
+    )
+    start = member.header_offset + 30 + name_length + extra_length
+    data[start : start + 3] = b"\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportFileError, match="not a readable XLSX"):
+        _import(path)
+    assert ImportRun.objects.count() == 0
+
+
+def test_a_nul_or_a_lone_surrogate_in_a_value_is_reported_by_row_and_column(tmp_path):
+    # PostgreSQL refuses NUL in any text; a lone surrogate (a JSON escape) has no UTF-8 form at all.
+    path = write_csv(
+        tmp_path / "n.csv", ["id", "name", "notes"], [["A\x00", "김은정", ""], ["A2", "박철민", ""]]
+    )
+    report = _import(path, skip_invalid=True)
+    assert [(p.row, p.column) for p in report.problems] == [(2, "id")]
+    assert "NUL character" in report.problems[0].reason
+    path = tmp_path / "s.json"
+    path.write_bytes(b'[{"id": "A3", "name": "\xec\xb5\x9c\xec\x98\x88\xeb\xa6\xb0", "notes": "x\\udc00y"}]')
+    report = _import(path)
+    assert [(p.row, p.column) for p in report.problems] == [(1, "notes")]
+    assert [p.external_id for p in Person.objects.all()] == ["A2"]
 
 
 def test_ragged_rows_are_reported_per_row(tmp_path):

@@ -362,3 +362,42 @@ def test_cases_are_offered_and_import_through_the_web_for_a_case_worker(
     assert result_of(done)["created"] == 1
     case = Case.objects.get(external_id="C1")
     assert case.person.external_id == "V1" and case.owner == worker and case.provenance["file"] == "cases.csv"
+
+
+def test_sources_of_events_import_through_the_web_and_a_bad_source_is_listed_by_row_and_column(
+    browser: Client, setup: dict[str, Any]
+) -> None:
+    from haven.records.models import Act, Information
+
+    persons = _csv(
+        [
+            ["V1", "김하나", "Kim Ha-na", "F", "1980", "함경북도", "2005"],
+            ["S1", "윤미래", "", "F", "1970", "", "2012"],
+        ]
+    )
+    review = _job_of(_upload(browser, setup, persons))
+    _job_of(browser.post(reverse("exchange:review", args=[review.pk]), {"action": "import"}))
+    headers = ["id", "event_id", "title", "act_type", "victim_id", "source_id", "source_connection", "source_date",
+               "source_interviewer", "source_language", "source_consent", "source_reliability", "source_remarks"]  # fmt: skip
+    good = ["A1", "E1", "Arrest in Hoeryong", "030101", "V1", "S1", "witness", "2016-04", "Yoon (fictional)", "ko",
+            "anonymous", "likely reliable", "Second interview"]  # fmt: skip
+    bad = [*good[:5], "S1", "", *good[7:]]
+    bad[0] = "A2"
+    check = _job_of(_upload(browser, setup, _csv([good, bad], headers), name="events.csv", kind="events"))
+    result = result_of(check)
+    assert result["problems"] == [
+        [3, "source_connection", "A value is required when the row gives a source."]
+    ]
+    assert Information.objects.count() == Act.objects.count() == 0
+    fixed = _job_of(_upload(browser, setup, _csv([good], headers), name="events.csv", kind="events"))
+    assert (result_of(fixed)["created"], result_of(fixed)["problems"]) == (2, [])
+    done = _job_of(browser.post(reverse("exchange:review", args=[fixed.pk]), {"action": "import"}))
+    assert result_of(done)["status"] == ImportStatus.SUCCEEDED and result_of(done)["created"] == 2
+    info = Information.objects.get()
+    assert (info.external_id, info.source.external_id, info.event.external_id) == ("E1:S1", "S1", "E1")
+    assert (info.interviewer, info.remarks, info.consent) == (
+        "Yoon (fictional)",
+        "Second interview",
+        "anonymous",
+    )
+    assert info.provenance["file"] == "events.csv" and info.provenance["row"] == 2
