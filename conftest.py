@@ -26,10 +26,22 @@ def committed_db(transactional_db, django_db_blocker):  # type: ignore[no-untype
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():  # type: ignore[no-untyped-def]
-    """Rate limits live in the cache: one test's failed log-ins must not lock out the next test's user."""
+def _empty_cache(request):  # type: ignore[no-untyped-def]
+    """Rate limits live in the cache: one test's failed log-ins must not lock out the next test's user.
+
+    The cache is a table of the database (settings.CACHES), so only tests that use the database can touch it;
+    a test that cannot reach the database cannot have filled it either.
+    """
+    names = set(request.fixturenames)
+    if not (
+        names & {"db", "transactional_db", "django_db_reset_sequences"}
+        or request.node.get_closest_marker("django_db")
+    ):
+        yield
+        return
     from django.core.cache import cache
 
+    request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
     cache.clear()
     yield
     cache.clear()

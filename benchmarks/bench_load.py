@@ -69,6 +69,15 @@ end
 """
 
 
+# The API's rate limits (600 requests a minute per token) would answer most of a load test with 429: the
+# benchmark measures the server, so its server runs without them.
+RATE_LIMITS_OFF = {
+    "HAVEN_API_RATE": "100000000/minute",
+    "HAVEN_API_SEARCH_RATE": "100000000/minute",
+    "HAVEN_API_WRITE_RATE": "100000000/minute",
+}
+
+
 @dataclass
 class Page:
     name: str
@@ -136,7 +145,7 @@ def _pages() -> list[Page]:
     filters = [
         "",
         "&year_from=2005&year_to=2012",
-        "&sex=F",
+        "&victim_sex=F",
         "&certainty=possible&year_from=2000&year_to=2010",
     ]
     pages.append(
@@ -146,7 +155,6 @@ def _pages() -> list[Page]:
         ("dashboard", "documenter", "web:dashboard", []),
         ("map data", "documenter", "web:map_data", []),
         ("case list", "caseworker", "cases:list", []),
-        ("review queue", "analyst", "linkage:queue", []),
     ]
     for name, user, url_name, args in optional:
         try:
@@ -156,25 +164,103 @@ def _pages() -> list[Page]:
     return pages
 
 
-def _api_pages(base: str) -> list[Page]:
-    """API calls with a bearer token of the documenter (skipped when the API is absent)."""
-    try:
-        from haven.api import services as api_services  # type: ignore[attr-defined]
-    except ImportError:
-        print("(API: not on this instance, skipped)")
-        return []
+def _api_pages(tokens: dict[str, str]) -> list[Page]:
+    """The main API calls, each with a bearer token of the user the call is made for."""
+    from haven.accounts import policy
+    from haven.cases.models import Case
     from haven.records.models import Person
 
-    user = User.objects.get(username="documenter")
-    token = api_services.bench_token(user) if hasattr(api_services, "bench_token") else None
-    if token is None:
-        print("(API: no way to mint a token here, skipped)")
+    rng = random.Random(11)
+    documenter = User.objects.get(username="documenter")
+    person_ids = list(policy.visible(documenter, Person.objects.all()).values_list("pk", flat=True)[:200_000])
+    persons = [f"/api/v1/persons/{i}/" for i in rng.sample(person_ids, min(300, len(person_ids)))]
+    searches = ["체포", "Hoeryong", "arrest", "detention"]
+    caseworker = User.objects.get(username="caseworker")
+    references = list(
+        Case.objects.filter(compartment_id__in=policy.compartment_ids(caseworker)).values_list(
+            "reference", flat=True
+        )[:300]
+    )
+    bearer = {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
+    pages = [
+        Page(
+            "API persons list",
+            "documenter",
+            ["/api/v1/persons/", "/api/v1/persons/?sex=F"],
+            bearer["documenter"],
+        ),
+        Page("API person", "documenter", persons, bearer["documenter"]),
+        Page(
+            "API search",
+            "documenter",
+            [f"/api/v1/search/?q={quote(q)}" for q in searches],
+            bearer["documenter"],
+        ),
+    ]
+    if references:
+        pages.append(Page("API cases list", "caseworker", ["/api/v1/cases/"], bearer["caseworker"]))
+        pages.append(
+            Page("API case", "caseworker", [f"/api/v1/cases/{r}/" for r in references], bearer["caseworker"])
+        )
+    return pages
+
+
+def _mint_tokens() -> dict[str, str]:
+    """A short-lived API token for the documenter and the case worker (revoked when the benchmark ends)."""
+    from haven.api.models import Scope
+    from haven.api.tokens import EXPIRY_DAYS, token_create
+
+    out = {}
+    for name, scopes in (
+        ("documenter", [Scope.RECORDS_READ, Scope.SEARCH]),
+        ("caseworker", [Scope.CASES_READ]),
+    ):
+        user = User.objects.get(username=name)
+        new = token_create(actor=user, name="bench_load", scopes=scopes, expires_in_days=min(EXPIRY_DAYS))
+        out[name] = new.secret
+    return out
+
+
+def _revoke_tokens() -> None:
+    from haven.api.tokens import token_revoke, tokens_of
+
+    for name in ("documenter", "caseworker"):
+        user = User.objects.get(username=name)
+        for token in tokens_of(user):
+            if token.name == "bench_load" and token.revoked_at is None:
+                token_revoke(actor=user, token_id=token.pk)
+
+
+def _case_pages() -> list[Page]:
+    from haven.accounts import policy
+    from haven.cases.models import Case
+
+    caseworker = User.objects.get(username="caseworker")
+    refs = list(
+        Case.objects.filter(compartment_id__in=policy.compartment_ids(caseworker)).values_list(
+            "reference", flat=True
+        )[:100_000]
+    )
+    if not refs:
         return []
-    ids = list(Person.objects.values_list("pk", flat=True)[:300])
-    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(5)
+    return [Page("case page", "caseworker", [f"/cases/{r}/" for r in rng.sample(refs, min(300, len(refs)))])]
+
+
+def _review_pages() -> list[Page]:
+    """The linkage review queue of the analyst's latest finished run, and its pairs' evidence pages."""
+    from haven.linkage.models import CandidatePair, LinkageRun, RunStatus
+
+    run = LinkageRun.objects.filter(status=RunStatus.DONE).order_by("-pk").first()
+    if run is None:
+        print("(review queue: no linkage run on this instance (build_large.py --link), skipped)")
+        return []
+    pairs = list(
+        CandidatePair.objects.filter(run=run).order_by("-uncertainty").values_list("pk", flat=True)[:300]
+    )
     return [
-        Page("API persons list", "documenter", [f"/api/v1/persons/?page={p}" for p in range(1, 20)], headers),
-        Page("API person", "documenter", [f"/api/v1/persons/{i}/" for i in ids], headers),
+        Page("review queue", "analyst", [f"/linkage/runs/{run.pk}/pairs/"]),
+        Page("review pair", "analyst", [f"/linkage/pairs/{pk}/" for pk in pairs]),
     ]
 
 
@@ -284,7 +370,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).parent / "haven"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
-        env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env=os.environ | RATE_LIMITS_OFF, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     try:
         for _ in range(120):
@@ -295,7 +381,8 @@ def main() -> None:
                 time.sleep(0.5)
         sessions = {name: _login(base, name, password) for name in users}
         cookies = {name: "; ".join(f"{k}={v}" for k, v in s.cookies.items()) for name, s in sessions.items()}
-        pages = _pages() + _api_pages(base)
+        tokens = _mint_tokens()
+        pages = _pages() + _case_pages() + _review_pages() + _api_pages(tokens)
         if args.only:
             pages = [p for p in pages if p.name in args.only.split(",")]
         for page in pages:
@@ -321,6 +408,7 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        _revoke_tokens()
 
 
 def _soak(base: str, pages: list[Page], cookies: dict[str, str], server_pid: int, seconds: int) -> None:

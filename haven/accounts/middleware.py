@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from haven.accounts import policy
 
 Handler = Callable[[HttpRequest], HttpResponse]
 SESSION_LOGIN_AT = "haven_login_at"
+SESSION_TOUCHED_AT = "haven_touched_at"
 
 
 class SecurityHeadersMiddleware:
@@ -37,19 +39,32 @@ class SecurityHeadersMiddleware:
 
 
 class SessionTimeoutMiddleware:
-    """End a session a fixed time after login, however active it is (the idle timeout is the cookie age)."""
+    """End a session a fixed time after login, however active it is, and after a time without requests.
+
+    The idle timeout is the session's expiry (SESSION_COOKIE_AGE), pushed back whenever the session is saved.
+    Saving it, and recording the activity in the user's session list (allauth's usersessions), on every
+    request would cost two writes per page; both are done at most once per HAVEN_SESSION_TOUCH_SECONDS
+    (default 60), so an idle session ends between SESSION_COOKIE_AGE minus that interval and SESSION_COOKIE_AGE
+    after the user's last request.
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            started = request.session.get(SESSION_LOGIN_AT)
+            now = time.time()
+            session = request.session
+            started = session.get(SESSION_LOGIN_AT)
             if started is None:
-                request.session[SESSION_LOGIN_AT] = time.time()
-            elif time.time() - started > settings.HAVEN_SESSION_ABSOLUTE_SECONDS:
+                session[SESSION_LOGIN_AT] = now
+            elif now - started > settings.HAVEN_SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(f"{reverse('account_login')}?next={request.path}")
+            if now - session.get(SESSION_TOUCHED_AT, 0) >= settings.HAVEN_SESSION_TOUCH_SECONDS:
+                session[SESSION_TOUCHED_AT] = now  # modified: saved with a fresh expiry after the response
+                if session.session_key:
+                    UserSession.objects.create_from_request(request, user=request.user, session=session)
         return self.get_response(request)
 
 

@@ -152,6 +152,29 @@ def audit_record(
     return chain.append(entry, using=using)
 
 
+def audit_records(
+    *,
+    actor: Any,
+    action: AuditAction | int,
+    targets: list[tuple[Target, dict[str, Any]]],
+    request: HttpRequest | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[AuditEntry]:
+    """Append one entry per (target, details), as :func:`audit_record` would one by one, in one statement."""
+    entries = [
+        _build(
+            actor=actor,
+            action=action,
+            target=target,
+            details=details,
+            request=request,
+            compartment_id=None,
+        )
+        for target, details in targets
+    ]
+    return chain.append_many(entries, using=using)
+
+
 def audit_refusal(
     *,
     actor: Any,

@@ -123,7 +123,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "haven.accounts.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's UserSessionsMiddleware is left out: SessionTimeoutMiddleware records the activity, once a minute.
     # Deny by default: every page needs a logged-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "haven.accounts.middleware.RequireTwoFactorMiddleware",
@@ -182,6 +182,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "CHARSET": "UTF8",
     }
 
+# One cache for every server process, in the database (its table is made by haven.web's migrations): rate
+# limits (allauth, the API) count every worker's requests, survive a restart, and the dashboard's counts are
+# computed once for all workers. Only counters and counts are cached, never a record or a name.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "haven_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -219,7 +230,10 @@ AXES_VERBOSE = False
 
 # Sessions end after HAVEN_IDLE_MINUTES without a request, and HAVEN_SESSION_HOURS after login whatever happens.
 SESSION_COOKIE_AGE = envint("HAVEN_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Sessions are saved (their expiry pushed back) at most once a minute, not on every request: see
+# haven.accounts.middleware.SessionTimeoutMiddleware.
+SESSION_SAVE_EVERY_REQUEST = False
+HAVEN_SESSION_TOUCH_SECONDS = envint("HAVEN_SESSION_TOUCH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 HAVEN_SESSION_ABSOLUTE_SECONDS = envint("HAVEN_SESSION_HOURS", 12) * 3600
 
@@ -303,7 +317,9 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["haven.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["haven.api.permissions.TokenScope"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # no browsable API: no inline scripts
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer"
+    ],  # no browsable API: no inline scripts
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["haven.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {

@@ -214,8 +214,18 @@ def _weighted(rng: random.Random, weights: dict) -> object:  # type: ignore[type
 
 
 class DemoBuilder:
-    def __init__(self, *, persons: int, seed: int, progress: Callable[[str], None] = lambda s: None) -> None:
+    def __init__(
+        self,
+        *,
+        persons: int,
+        seed: int,
+        repeat_arrests: float = 0.0,
+        progress: Callable[[str], None] = lambda s: None,
+    ) -> None:
         self.target = persons
+        # Many escapees were caught and sent back more than once. 0 (the demo) keeps the corpus as it was;
+        # the large benchmark instance uses it to reach about five acts per person.
+        self.repeat_arrests = repeat_arrests
         self.rng = random.Random(seed)
         self.progress = progress
         self.terms: dict[str, Term] = {}
@@ -287,17 +297,24 @@ class DemoBuilder:
             episodes.append(Episode("trafficking", year, rng.choice(places.china)))
         if rng.random() < 0.45:
             year = min(year + rng.randint(0, 3), 2020)
-            cn_fac = rng.choice(places.cn_facilities) if places.cn_facilities else None
-            episodes.append(Episode("arrest_china", year, china, cn_fac))
-            nk_fac = rng.choice(places.nk_facilities) if places.nk_facilities else None
-            episodes.append(
-                Episode(
-                    "repatriation_detention",
-                    year,
-                    nk_fac.parent if nk_fac and nk_fac.parent else h.province,
-                    nk_fac,
+            cycles = 1
+            while True:
+                cn_fac = rng.choice(places.cn_facilities) if places.cn_facilities else None
+                episodes.append(Episode("arrest_china", year, china, cn_fac))
+                nk_fac = rng.choice(places.nk_facilities) if places.nk_facilities else None
+                episodes.append(
+                    Episode(
+                        "repatriation_detention",
+                        year,
+                        nk_fac.parent if nk_fac and nk_fac.parent else h.province,
+                        nk_fac,
+                    )
                 )
-            )
+                if not self.repeat_arrests or cycles >= 6 or rng.random() >= self.repeat_arrests:
+                    break
+                cycles += 1
+                year = min(year + rng.randint(1, 3), 2021)
+                china = rng.choice(places.china)
         if rng.random() < 0.15 and places.transit:
             episodes.append(Episode("transit_detention", min(year + 1, 2021), rng.choice(places.transit)))
         if not episodes:

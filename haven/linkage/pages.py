@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from haven.accounts import policy
 from haven.linkage.evidence import EvidenceRow, evidence_rows
 from haven.linkage.models import CandidatePair, LinkageRun
-from haven.records.access import audit_view
+from haven.records.access import audit_views
 from haven.records.models import Person
 
 
@@ -59,10 +59,9 @@ def cards(user: Any, persons: list[Person], *, request: Any = None) -> dict[int,
     """Return the cards of ``persons`` and audit each as viewed."""
     out: dict[int, PersonCard] = {}
     for person in persons:
-        if person.pk in out:
-            continue
-        out[person.pk] = person_card(user, person)
-        audit_view(user, person, request=request, via="linkage")
+        if person.pk not in out:
+            out[person.pk] = person_card(user, person)
+    audit_views(user, [card.person for card in out.values()], request=request, via="linkage")
     return out
 
 

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from haven.accounts import policy
 from haven.audit.models import AuditAction
-from haven.audit.services import audit_record, audit_refusal
+from haven.audit.services import audit_record, audit_records, audit_refusal
 from haven.records.models import Act, Event, Information, Person
 
 M = TypeVar("M", bound=Model)
@@ -27,6 +27,19 @@ def audit_view(user: Any, record: Model, *, request: Any = None, via: str = "pag
         request=request,
         compartment_id=getattr(record, "compartment_id", None),
         details={"via": via, "identifying_shown": policy.shows_identifying(user, record)},
+    )
+
+
+def audit_views(user: Any, records: list[Model], *, request: Any = None, via: str = "page") -> None:
+    """:func:`audit_view` for several records shown together on one page: one entry each, one insert."""
+    audit_records(
+        actor=user,
+        action=AuditAction.RECORD_VIEWED,
+        targets=[
+            (record, {"via": via, "identifying_shown": policy.shows_identifying(user, record)})
+            for record in records
+        ],
+        request=request,
     )
 
 

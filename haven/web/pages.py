@@ -7,6 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -179,7 +180,12 @@ def record_extras(user: Any, record: Any, show: bool) -> dict[str, Any]:
     }
 
 
-def person_page(user: Any, person: Person) -> dict[str, Any]:
+# A perpetrator group (a county's public security bureau, say) can be involved in tens of thousands of acts: its
+# page lists them a page at a time.
+INVOLVEMENTS_PER_PAGE = 100
+
+
+def person_page(user: Any, person: Person, *, involvement_page: Any = 1) -> dict[str, Any]:
     show = policy.shows_identifying(user, person)
     visible_persons = persons(user).values("pk")
     acts = list(
@@ -187,11 +193,14 @@ def person_page(user: Any, person: Person) -> dict[str, Any]:
             "event__location", "act_type", "location", "facility"
         )
     )
-    involvements = list(
+    involvement_pages = Paginator(
         policy.visible(user, Involvement.objects.filter(perpetrator=person))
         .select_related("act__act_type", "event", "degree")
-        .order_by("event__date_start", "pk")
+        .order_by("event__date_start", "pk"),
+        INVOLVEMENTS_PER_PAGE,
     )
+    involvements_shown = involvement_pages.get_page(involvement_page)
+    involvements = list(involvements_shown.object_list)
     information = list(
         policy.visible(user, Information.objects.filter(source=person))
         .select_related("event", "connection")
@@ -239,6 +248,8 @@ def person_page(user: Any, person: Person) -> dict[str, Any]:
         "acts": acts,
         "timeline": timeline(acts),
         "involvements": involvements,
+        # Only when there is more than one page (one count query then, none otherwise).
+        "involvements_page": involvements_shown if involvement_pages.num_pages > 1 else None,
         "information": information,
         "relations": relations,
         **record_extras(user, person, show),

@@ -18,7 +18,11 @@ from haven.web.textsearch import event_texts_catch_up
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.person_for_user(request.user, pk, request=request)
-    return render(request, "web/person_detail.html", pages.person_page(request.user, person))
+    return render(
+        request,
+        "web/person_detail.html",
+        pages.person_page(request.user, person, involvement_page=request.GET.get("involvements", 1)),
+    )
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:

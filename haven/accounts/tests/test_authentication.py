@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.urls import reverse
+from django.utils import timezone
 
 from haven.accounts.models import Role
 from haven.accounts.tests.personas import PASSWORD, make_user
@@ -97,8 +99,34 @@ def test_sessions_end_a_fixed_time_after_login_however_active(client, settings):
     assert client.get(reverse("home")).status_code == 302  # logged out, not just redirected once
 
 
-def test_idle_sessions_expire(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE <= 60 * 60
+def test_idle_sessions_expire_and_activity_pushes_the_expiry_back_once_a_minute(client, settings):
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    user, _ = make_user(Role.ANALYST, [])
+    _login(client, user.username)
+    assert client.get(reverse("home")).status_code == 200
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    seen = UserSession.objects.get(session_key=key).last_seen_at
+    # Within the interval: no write at all (neither the session nor the session list).
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == first
+    assert UserSession.objects.get(session_key=key).last_seen_at == seen
+    # Once the interval has passed, the next request pushes the expiry back and records the activity.
+    session = client.session
+    session["haven_touched_at"] = time.time() - settings.HAVEN_SESSION_TOUCH_SECONDS - 1
+    session.save()
+    saved = Session.objects.get(session_key=key).expire_date
+    time.sleep(0.01)
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > saved > first
+    assert UserSession.objects.get(session_key=key).last_seen_at > seen
+    # An expired session is a logged-out user.
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and "/login/" in response.url
 
 
 def test_a_user_sees_and_can_end_their_other_sessions(client, django_user_model):

@@ -179,3 +179,26 @@ def test_a_missing_chain_key_is_reported_not_silently_replaced():
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM crypto_datakey WHERE purpose = %s", [chain.KEY_PURPOSE])
     _broken(1, "audit-chain key is missing")
+
+
+def test_entries_appended_together_chain_like_entries_appended_one_by_one():
+    from haven.audit.models import AuditAction
+    from haven.audit.services import audit_record, audit_records
+
+    audit_record(actor=None, action=AuditAction.RECORD_VIEWED, target=("records.person", 1), details={"n": 0})
+    written = audit_records(
+        actor=None,
+        action=AuditAction.RECORD_VIEWED,
+        targets=[(("records.person", i), {"n": i}) for i in range(2, 9)],
+    )
+    audit_record(actor=None, action=AuditAction.RECORD_VIEWED, target=("records.person", 9), details={"n": 9})
+    assert [e.seq for e in written] == list(range(2, 9))
+    stored = list(AuditEntry.objects.order_by("seq"))
+    assert [e.seq for e in stored] == list(range(1, 10))
+    assert [e.target_id for e in stored] == [str(i) for i in range(1, 10)]
+    result = verify_chain(batch_size=3)
+    assert result.ok and result.entries == 9, result
+    # The batch is chained like any other entries: changing one of them is found.
+    with triggers_off():
+        sql(f"UPDATE {TABLE} SET target_id = '99' WHERE seq = 5")
+    _broken(5, "")

@@ -299,3 +299,36 @@ def test_the_queue_reads_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):  # members of all merges on the page in one query
         html = client.get(reverse("linkage:merges")).content.decode()
     assert html.count('class="merge-row"') == 3
+
+
+def test_the_queue_reads_the_same_number_of_queries_however_many_pairs_it_shows(client, small, run) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.records.tests import factories as f
+
+    client.force_login(small.doc)
+    url = reverse("linkage:pairs", args=[run.pk])
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = count()
+    for i in range(6):
+        left = f.person("alpha", hangul=f"김하나{i}", roman=f"Kim Ha-na {i}")
+        right = f.person("alpha", hangul=f"김한나{i}", roman=f"Kim Han-na {i}")
+        CandidatePair.objects.create(
+            run=run,
+            left=left,
+            right=right,
+            match_probability=0.5 + i / 100,
+            match_weight=1.0,
+            uncertainty=i / 100,
+            evidence=EVIDENCE,
+        )
+    html = client.get(url).content.decode()
+    assert "김한나5" in html  # the new pairs are shown
+    assert count() == before

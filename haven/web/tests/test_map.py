@@ -247,9 +247,10 @@ def test_it_names_places_and_kinds_in_korean(client, c: Corpus) -> None:
 def test_it_reads_in_a_fixed_number_of_queries(client, c: Corpus, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     client.force_login(c.story.world.users[Role.DOCUMENTER])
     client.get(reverse("web:map_data"))  # warm the session
-    # Session, user and compartments (7); the records' version (1); events and acts by place (2); places and
-    # kinds (2); audit (4, and on PostgreSQL the chain's advisory lock); session save (3).
-    with django_assert_num_queries(19 + (connection.vendor == "postgresql")):
+    # Session, user, two-factor and compartments (4); the records' version (1); the shared cache's read (1),
+    # events and acts by place (2) and the cache's write (5); places and kinds (2); audit (2, and on PostgreSQL
+    # the chain's advisory lock). No session save: it is pushed back at most once a minute.
+    with django_assert_num_queries(17 + (connection.vendor == "postgresql")):
         assert client.get(reverse("web:map_data"), {"year_from": 2010}).status_code == 200
 
 

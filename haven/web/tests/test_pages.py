@@ -160,3 +160,41 @@ def test_it_reads_the_same_number_of_queries_however_many_related_rows(client, s
         act(e, s.world.person_a, "030101", f"201{i}")
         act(s.arrest, f.person("alpha", hangul=f"김하나{i}", roman=f"Kim Ha-na {i}"), "030101", "2010")
     assert [_count_queries(client, u) for u in urls] == before
+
+
+def test_a_perpetrator_page_lists_its_acts_a_page_at_a_time(client, s: Story, settings) -> None:  # type: ignore[no-untyped-def]
+    from haven.records.models import Confidentiality, Involvement
+    from haven.records.tests import factories as f
+    from haven.web import pages
+    from haven.web.tests.stories import act, event
+
+    w = s.world
+    group = s.perpetrator
+    extra = 2 * pages.INVOLVEMENTS_PER_PAGE + 5  # three pages with the story's own involvement
+    degree = f.term("involvement-degrees", "0101")
+    for i in range(extra):
+        e = event(w, f"Raid {i}", "", f"20{10 + i % 10}", "KP-09-ONSONG")
+        a = act(e, w.person_a, "030101", f"20{10 + i % 10}")
+        Involvement.objects.create(
+            organisation=w.org_a,
+            compartment=w.comp_a,
+            act=a,
+            event=e,
+            perpetrator=group,
+            degree=degree,
+            confidentiality=Confidentiality.INTERNAL,
+        )
+    client.force_login(w.users[Role.DOCUMENTER])
+    url = reverse("web:person", args=[group.pk])
+    first = client.get(url).content.decode()
+    total = extra + 1
+    assert first.count('href="/records/acts/') == pages.INVOLVEMENTS_PER_PAGE  # the group is no one's victim
+    assert f"Acts 1–{pages.INVOLVEMENTS_PER_PAGE} of {total}" in first and "?involvements=2" in first
+    last = client.get(url, {"involvements": 3}).content.decode()
+    assert f"Acts {2 * pages.INVOLVEMENTS_PER_PAGE + 1}–{total} of {total}" in last
+    assert "?involvements=2" in last and "?involvements=4" not in last
+    # A page number out of range or not a number shows the last or the first page, never an error.
+    assert f"of {total}" in client.get(url, {"involvements": 99}).content.decode()
+    assert (
+        f"Acts 1–{pages.INVOLVEMENTS_PER_PAGE} of" in client.get(url, {"involvements": "x"}).content.decode()
+    )

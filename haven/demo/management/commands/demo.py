@@ -35,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="Delete all data and build the corpus again."
         )
+        parser.add_argument(
+            "--repeat-arrests",
+            type=float,
+            default=0.0,
+            help="Share of arrested people caught again, each time (default 0; the large benchmark uses 0.48).",
+        )
         parser.add_argument("--addr", default="127.0.0.1:8000", help="Address to serve on.")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
@@ -42,6 +48,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "haven demo refuses to run in production mode: it would mix synthetic data with real records."
             )
+        if not 0 <= options["repeat_arrests"] < 1:
+            raise CommandError("--repeat-arrests must be at least 0 and below 1")
         if options["persons"] < 50:
             raise CommandError("--persons must be at least 50")
         started = time.monotonic()
@@ -63,7 +71,10 @@ class Command(BaseCommand):
                 f"Building the synthetic corpus: {options['persons']} persons, seed {options['seed']}…"
             )
             builder = DemoBuilder(
-                persons=options["persons"], seed=options["seed"], progress=self.stdout.write
+                persons=options["persons"],
+                seed=options["seed"],
+                repeat_arrests=options["repeat_arrests"],
+                progress=self.stdout.write,
             )
             counts = builder.build()
             hanbit = Organisation.objects.get(code="hanbit")
