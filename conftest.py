@@ -42,6 +42,7 @@ def _empty_cache(request):  # type: ignore[no-untyped-def]
     from django.core.cache import cache
 
     request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+    # Cleared before each test only: what a test leaves is rolled back with it, or cleared before the next one
+    # (a test may end with the connection closed, e.g. by the `haven` command it ran).
     cache.clear()
     yield
-    cache.clear()
