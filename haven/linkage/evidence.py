@@ -20,6 +20,7 @@ COMPARISONS: dict[str, Promise] = {
     "sex": _("Sex"),
     "origin": _("Place of origin"),
     "exit_year": _("Year of leaving"),
+    "list": _("List"),
     "name": _("Name (as written)"),
     "hangul": _("Name in Hangul (as written)"),
 }
@@ -50,6 +51,7 @@ LEVELS: dict[str, dict[int, Promise]] = {
         1: _("same province, different county"),
     },
     "exit_year": {3: _("same year"), 2: _("within 1 year"), 1: _("within 3 years")},
+    "list": {1: _("same list"), 0: _("different lists")},
 }
 
 

@@ -64,8 +64,9 @@ __all__ = [
     "train_model",
 ]
 
-#: Default match probability at which a scored pair starts a cluster (see :func:`link_records`).
-DEFAULT_THRESHOLD = 0.5
+#: Default match probability at which a scored pair starts a cluster and groups stay together (see
+#: :func:`link_records`).
+DEFAULT_THRESHOLD = 0.35
 
 
 def _prepared(
@@ -98,15 +99,19 @@ def link_records(
     Clustering: pairs with match probability >= ``threshold`` form candidate clusters (connected
     components); inside each candidate cluster of three or more records every pair is scored, and the
     cluster is split by average linkage on match weights, keeping groups together only while the mean
-    weight across them is positive (more likely the same person than not). Accepted labels are forced
-    together, rejected ones apart. The default threshold is 0.5 rather than the more usual 0.9 because
-    the split step, not the threshold, is what guards against over-merging; see ``benchmarks/``.
+    weight across them reaches the threshold's weight (log-odds). Accepted labels are forced together,
+    rejected ones apart. The default threshold is 0.35 rather than the more usual 0.9: the split step,
+    not the threshold, guards against over-merging, and the mean over every pair of a cluster counts
+    pairs that merely lack shared fields (one record has a birth year, the other an origin) as evidence
+    against, so a mean below even odds still describes one person. Pairwise F1 is flat between 0.3 and
+    0.4 on the benchmark's lists (0.5 loses about 0.003); see ``benchmarks/bench_linkage.py``.
 
     Args:
         records: Output of :func:`prepare_records`, or raw records (mappings with the keys of
             :data:`FIELDS`), which are then prepared.
         backend: "duckdb" (in memory) or "spark" (local session; needs pyspark and Java 17).
-        threshold: Match probability at which a pair starts a cluster, strictly between 0 and 1.
+        threshold: Match probability at which a pair starts a cluster, and the mean probability (as
+            log-odds) at which groups of a candidate cluster stay together; strictly between 0 and 1.
         seed: Seed for random sampling; the result is deterministic for a seed and input order. None
             draws a seed, reported in :attr:`LinkResult.seed`.
         progress: Called as ``progress(stage, done, total)``.

@@ -10,9 +10,11 @@ m probabilities by expectation maximisation once per training blocking rule (eac
 comparisons it does not block on). The prior is then estimated again with the recall the trained model
 implies for the deterministic rule (the product of the m probabilities of the levels it requires, times
 the chance that a pair has all its fields), instead of a guessed recall: with the guess the prior was
-off by a factor of two to three, which moves every probability. Finally, if reviewers' decisions are
-given, m probabilities are estimated from the accepted pairs (Splink's
-``estimate_m_from_pairwise_labels``), replacing the EM estimates.
+off by a factor of two to three, which moves every probability. If reviewers' decisions are given,
+m probabilities are then estimated from the accepted pairs (Splink's
+``estimate_m_from_pairwise_labels``), replacing the EM estimates. Finally, comparisons the settings name
+in ``conditional_u`` (sex) take their u among pairs agreeing on a field that nearly implies them (the
+given name), so that the model does not count one piece of evidence twice.
 
 Every float of the trained model is rounded to 10 significant digits, because DuckDB's parallel sums
 differ in the last bits between runs; with rounding a seed gives the same model and clusters.
@@ -236,6 +238,9 @@ def _register(
     frames = []
     for source, alias in aliases.items():
         subset = selected.filter(pc.equal(table["source"], source))
+        if "source" in columns:  # compared as "same list or not": the alias says as much as the name
+            position = subset.column_names.index("source")
+            subset = subset.set_column(position, "source", pa.array([alias] * subset.num_rows, pa.string()))
         frames.append(db.register(subset, dataset_display_name=alias))
     return frames
 
@@ -411,7 +416,10 @@ def _trained_model(
             f"the model cannot be trained on these {table.num_rows} records "
             f"({type(exc).__name__}: too few pairs agree on the training rules' fields)"
         ) from exc
-    model = _rounded(trainer.misc.save_model_to_json())
+    model = trainer.misc.save_model_to_json()
+    for name, within in settings.conditional_u().items():
+        _set_conditional_u(model, name, _agreement_share(table, name, within))
+    model = _rounded(model)
     model.pop("linker_uid", None)  # random per linker; not part of the model
     model["haven"] = {
         "settings": settings.name,
@@ -419,6 +427,36 @@ def _trained_model(
         "tf_min_count": TF_MIN_COUNT,
     }
     return model
+
+
+def _agreement_share(table: pa.Table, column: str, within: str) -> float | None:
+    """Return the share of record pairs agreeing on ``column`` among those agreeing on ``within``.
+
+    Pairs with either value missing are left out; None when no pair qualifies.
+    """
+    both = table.select([within, column]).filter(
+        pc.and_(pc.is_valid(table[within]), pc.is_valid(table[column]))
+    )
+    if both.num_rows < 2:
+        return None
+    joint = both.group_by([within, column]).aggregate([([], "count_all")])["count_all"].to_numpy()
+    outer = both.group_by([within]).aggregate([([], "count_all")])["count_all"].to_numpy()
+    same_within = float((outer * (outer - 1)).sum())
+    if same_within == 0:
+        return None
+    return float((joint * (joint - 1)).sum()) / same_within
+
+
+def _set_conditional_u(model: dict[str, Any], name: str, share: float | None) -> None:
+    """Set the u probabilities of a two-level comparison to ``share`` (agree) and 1 - ``share``."""
+    if share is None or not 0 < share < 1:
+        return
+    comparison = next(c for c in model["comparisons"] if c["output_column_name"] == name)
+    levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+    if len(levels) != 2:
+        raise ValueError(f"comparison {name!r} must have two levels to take a conditional u")
+    levels[0]["u_probability"] = share
+    levels[1]["u_probability"] = 1 - share
 
 
 _PARAMETERS: Final = ("m_probability", "u_probability", "fix_m_probability", "fix_u_probability")
@@ -436,7 +474,11 @@ def _for_dialect(model: dict[str, Any], backend: Backend, link_type: LinkType) -
     name = model.get("haven", {}).get("settings")
     if name not in ("korean", "generic"):
         raise ValueError(f"a model trained on {model.get('sql_dialect')} cannot be used on {backend}")
-    fresh = default_settings(name).splink_settings(link_type).create_settings_dict(backend)
+    # The comparisons depend on the link type the model was trained for: only a model trained on several
+    # lists compares them (a model is rescored with the link type of each run, so ask its comparisons).
+    names = {c["output_column_name"] for c in model["comparisons"]}
+    trained_for: LinkType = "link_and_dedupe" if "list" in names else "dedupe_only"
+    fresh = default_settings(name).splink_settings(trained_for).create_settings_dict(backend)
     for new, old in zip(fresh["comparisons"], model["comparisons"], strict=True):
         for new_level, old_level in zip(new["comparison_levels"], old["comparison_levels"], strict=True):
             new_level.update({k: old_level[k] for k in _PARAMETERS if k in old_level})
@@ -482,10 +524,14 @@ def _term_frequencies(table: pa.Table, model: dict[str, Any]) -> dict[str, dict[
     return out
 
 
-def _register_term_frequencies(linker: Linker, db: DatabaseAPI[Any], model: dict[str, Any]) -> None:
+def _register_term_frequencies(
+    linker: Linker, db: DatabaseAPI[Any], model: dict[str, Any], schema: pa.Schema
+) -> None:
     stored = model.get("haven", {}).get("term_frequencies", {})
     for column, values in stored.items():
-        lookup = pa.table({column: list(values), f"tf_{column}": list(values.values())})
+        # JSON keys are strings; a year column is compared as the integer it is in the records.
+        keys = pa.array(list(values), pa.string()).cast(schema.field(column).type)
+        lookup = pa.table({column: keys, f"tf_{column}": list(values.values())})
         frame = db.register(lookup, table_name=f"__haven_tf_{secrets.token_hex(4)}")
         linker.table_management.register_term_frequency_lookup(frame, column)
 
@@ -524,9 +570,13 @@ def run_linkage(
     labels: Sequence[LabelledPair] = (),
     model: str | dict[str, Any] | None = None,
     cluster: bool = True,
-    split_probability: float = 0.5,
+    split_probability: float | None = None,
 ) -> LinkResult:
-    """Link prepared records; see :func:`haven.analytics.linkage.link_records`."""
+    """Link prepared records; see :func:`haven.analytics.linkage.link_records`.
+
+    ``split_probability`` (default: the threshold) is the mean match probability, as log-odds, two
+    groups of a candidate cluster need to stay together.
+    """
     if not 0 < threshold < 1:
         raise ValueError("threshold must be strictly between 0 and 1")
     _check(table, settings)
@@ -567,7 +617,7 @@ def run_linkage(
         if model is not None and extra and n < TF_MIN_RECORDS:
             # Term frequencies estimated from a handful of records are meaningless (a name seen in 2 of
             # 3 records would look common); use the frequencies stored with the model instead.
-            _register_term_frequencies(linker, db, model_dict)
+            _register_term_frequencies(linker, db, model_dict, table.schema)
         model_json = json.dumps(model_dict, sort_keys=True)
         levels = _level_labels(model_dict)
 
@@ -598,7 +648,9 @@ def run_linkage(
                 pairs["right"].to_numpy(),
                 pairs["match_weight"].to_numpy(),
                 threshold_weight=_probability_to_weight(threshold),
-                split_weight=_probability_to_weight(split_probability),
+                split_weight=_probability_to_weight(
+                    threshold if split_probability is None else split_probability
+                ),
                 score_missing=_missing_scorer(linker, db, sources, aliases),
                 must_link=_as_arrays(accepted),
                 cannot_link=_as_arrays(rejected),

@@ -58,6 +58,8 @@ RARE_KEY_MAX: Final = 20
 _NAME_COLUMNS: Final = (
     "surname_id", "surname_ids", "given_key", "given_keys", "full_key", "full_keys", "given_jamo",
 )  # fmt: skip
+#: Characters at each end of a given-name key kept for blocking (see ``given_ends``).
+_END: Final = 3
 _PUNCT: Final = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES: Final = re.compile(r"\s+")
 
@@ -165,7 +167,10 @@ class _Place:
 
 
 def _place(text: str) -> _Place:
-    match = normalize_place(text)
+    # The field is a place of origin in North Korea, which is the context the gazetteer asks for before
+    # it accepts a "weak" name (연사, 화대, 경성: also common words or places in the South). Strong names
+    # are read as written first, so the added context never overrides what the text says.
+    match = normalize_place(text) or normalize_place(f"{text} (North Korea)")
     if match is None or match.province is None:
         return _Place(None, None)
     county = match.county
@@ -222,7 +227,8 @@ def prepare_records(
         ``full_key``, ``full_keys``, ``given_jamo``, ``birth_year``, ``sex`` ("f"/"m"), ``province`` and
         ``county`` (gazetteer codes), ``exit_year``, blocking helpers ``birth_bin_a``/``birth_bin_b``,
         ``rare_keys`` (the record's ``full_keys`` held by at most :data:`RARE_KEY_MAX` records of this
-        input, for blocking on a rare name alone), and the raw-text columns if ``keep_raw``. Missing
+        input, for blocking on a rare name alone), ``given_ends`` (the first and last three letters of
+        ``given_key``, for blocking on names one slip apart), and the raw-text columns if ``keep_raw``. Missing
         values are null, empty arrays when unknown.
 
     Raises:
@@ -305,6 +311,13 @@ def prepare_records(
             key_counts[key] = key_counts.get(key, 0) + 1
     rare = [[k for k in keys if key_counts[k] <= RARE_KEY_MAX] for keys in cols["full_keys"]]
 
+    # The two ends of the given-name key ("<hwa", "kom>"): a typing slip changes one end of a name at
+    # most, so blocking on either end with the surname and two more fields finds names one slip apart.
+    ends = [
+        [] if key is None or len(key) < _END else [f"<{key[:_END]}", f"{key[-_END:]}>"]
+        for key in cols["given_key"]
+    ]
+
     strings = pa.list_(pa.string())
     arrays: dict[str, pa.Array] = {
         "unique_id": pa.array(range(n), pa.int64()),
@@ -317,6 +330,7 @@ def prepare_records(
         "full_key": pa.array(cols["full_key"], pa.string()),
         "full_keys": pa.array(cols["full_keys"], strings),
         "rare_keys": pa.array(rare, strings),
+        "given_ends": pa.array(ends, strings),
         "given_jamo": pa.array(cols["given_jamo"], pa.string()),
         "birth_year": pa.array(births, pa.int32()),
         "sex": pa.array(sexes, pa.string()),

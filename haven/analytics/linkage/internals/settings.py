@@ -19,17 +19,24 @@ orthography and every romanization of one name agree:
   key or a jamo-level Levenshtein distance <= 1 between Hangul spellings (one typing slip); else
   Jaro-Winkler >= 0.8; else disagreement. The levels 4 to 0 keep the meaning they had before the two
   Hangul levels (6 and 5) were added above them.
-* ``birth_year``: exact, within 1, 2, 5 years (refugees' birth years are often guessed from an age).
-* ``sex``: agree / disagree.
+* ``birth_year``: exact (term-frequency adjusted), within 1, 2, 5 years (refugees' birth years are
+  often guessed from an age).
+* ``sex``: agree / disagree. Its u is the agreement rate among pairs that share a given name (about
+  0.95), not among random pairs (0.59): a given name mostly implies the sex, and with the random-pair
+  u every name-agreeing pair gained 0.7 bits twice over, which made the model overconfident.
+* ``list`` (several lists only): same list / different lists, a prior by list. Lists record a person
+  twice far less often than two lists share one, so a within-list pair needs stronger agreement.
 * ``origin``: same county; same province with one county unknown; same province, different county;
   different province (place text normalised to gazetteer codes by
   :func:`haven.analytics.korean.normalize_place`). The first two levels are term-frequency adjusted:
   over half of refugees come from North Hamgyong, so sharing it says little, sharing Kangwon much.
-* ``exit_year``: exact, within 1, within 3 years.
+* ``exit_year``: exact (term-frequency adjusted), within 1, within 3 years.
 
 Blocking generates pairs that share a name key and one more field (birth years within 2, county, exit
-year), or a rare name key alone (``rare_keys``: held by at most 20 records, see :mod:`.prepare`), or a
-surname or given name with two or three other fields (typing errors), or four non-name fields.
+year), or a rare name key alone (``rare_keys``: held by at most 20 records, see :mod:`.prepare`), or the
+surname and one end of the given-name key (``given_ends``: a typing slip changes one end) with two more
+fields, or a surname or given name with two or three other fields (typing errors), or four non-name
+fields.
 
 **Generic baseline.** What a careful generic Splink set-up would do without Korean knowledge: the
 romanized name string (case-folded, punctuation removed) compared exactly and with Jaro-Winkler /
@@ -73,7 +80,8 @@ class _Base:
     name = "base"
     needs_raw_text = False
 
-    def comparisons(self) -> list[ComparisonCreator]:
+    def comparisons(self, link_type: LinkType = "link_and_dedupe") -> list[ComparisonCreator]:
+        """Return the Splink comparisons (some only make sense when several lists are linked)."""
         raise NotImplementedError
 
     def blocking_rules(self) -> list[BlockingRuleCreator]:
@@ -107,6 +115,16 @@ class _Base:
         """Return the prepared columns this model reads."""
         raise NotImplementedError
 
+    def conditional_u(self) -> dict[str, str]:
+        """Return two-level comparisons whose u is taken among pairs agreeing on another column.
+
+        Maps a comparison to that column. Fellegi-Sunter multiplies the comparisons' Bayes factors as
+        if they were independent; when one field nearly implies another (a given name implies the
+        sex), agreeing on the second adds almost nothing to agreeing on the first, and its u must be
+        the agreement rate among pairs that agree on the first, not among random pairs.
+        """
+        return {}
+
     def splink_settings(self, link_type: LinkType, *, retain_gammas: bool = False) -> SettingsCreator:
         """Return the untrained Splink settings.
 
@@ -117,15 +135,20 @@ class _Base:
         return SettingsCreator(
             link_type=link_type,
             unique_id_column_name="unique_id",
-            comparisons=self.comparisons(),
+            comparisons=self.comparisons(link_type),
             blocking_rules_to_generate_predictions=self.blocking_rules(),
             retain_matching_columns=False,
             retain_intermediate_calculation_columns=retain_gammas,
         )
 
 
-def _year_comparison(column: str, label: str, tolerances: tuple[int, ...]) -> ComparisonCreator:
-    levels: list[cll.ComparisonLevelCreator] = [cll.NullLevel(column), cll.ExactMatchLevel(column)]
+def _year_comparison(
+    column: str, label: str, tolerances: tuple[int, ...], *, term_frequencies: bool = False
+) -> ComparisonCreator:
+    exact = cll.ExactMatchLevel(column)
+    if term_frequencies:
+        exact = exact.configure(tf_adjustment_column=column)
+    levels: list[cll.ComparisonLevelCreator] = [cll.NullLevel(column), exact]
     levels += [cll.AbsoluteDifferenceLevel(column, t) for t in tolerances]
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(comparison_levels=levels, output_column_name=label)
@@ -135,6 +158,20 @@ def _sex() -> ComparisonCreator:
     return cl.CustomComparison(
         comparison_levels=[cll.NullLevel("sex"), cll.ExactMatchLevel("sex"), cll.ElseLevel()],
         output_column_name="sex",
+    )
+
+
+def _same_list() -> ComparisonCreator:
+    # A list records a person twice far less often than two lists share one: with four lists, 8 % of
+    # the pairs of records that are one person lie within a list, against 31 % of all pairs. The level
+    # is a prior by list, trained like any comparison (u from random pairs, m by EM), so two records of
+    # one list need stronger agreement than two records of different lists.
+    return cl.CustomComparison(
+        output_column_name="list",
+        comparison_levels=[
+            cll.ExactMatchLevel("source").configure(label_for_charts="same list"),
+            cll.ElseLevel().configure(label_for_charts="different lists"),
+        ],
     )
 
 
@@ -149,9 +186,15 @@ class KoreanSettings(_Base):
         return (
             "surname_id", "surname_ids", "given_key", "given_keys", "full_key", "full_keys", "given_jamo",
             "birth_year", "sex", "province", "county", "exit_year", "birth_bin_a", "birth_bin_b", "rare_keys",
+            "source", "given_ends",
         )  # fmt: skip
 
-    def comparisons(self) -> list[ComparisonCreator]:
+    def conditional_u(self) -> dict[str, str]:
+        # Given names are mostly female or male: among random pairs 59 % agree on sex, among pairs that
+        # share a given name nearly all do, and nearly every scored pair shares one.
+        return {"sex": "given_key"}
+
+    def comparisons(self, link_type: LinkType = "link_and_dedupe") -> list[ComparisonCreator]:
         surname = cl.CustomComparison(
             output_column_name="surname",
             comparison_levels=[
@@ -208,17 +251,21 @@ class KoreanSettings(_Base):
                 cll.ElseLevel(),
             ],
         )
-        return [
+        comparisons = [
             surname,
             given,
-            _year_comparison("birth_year", "birth_year", (1, 2, 5)),
+            # Birth and exit years bunch (late 1970s; 1998-2012): sharing a common year says less.
+            _year_comparison("birth_year", "birth_year", (1, 2, 5), term_frequencies=True),
             _sex(),
             origin,
-            _year_comparison("exit_year", "exit_year", (1, 3)),
+            _year_comparison("exit_year", "exit_year", (1, 3), term_frequencies=True),
         ]
+        if link_type == "link_and_dedupe":
+            comparisons.append(_same_list())
+        return comparisons
 
     def blocking_rules(self) -> list[BlockingRuleCreator]:
-        explode = ["full_keys"]
+        explode, ends = ["full_keys"], ["given_ends"]
         return [
             # Any reading of the name, with birth years at most 2 apart (two offset 4-year bins) ...
             block_on("full_keys", "birth_bin_a", arrays_to_explode=explode),
@@ -228,6 +275,11 @@ class KoreanSettings(_Base):
             block_on("full_keys", "exit_year", arrays_to_explode=explode),
             # ... or, for a name held by few records, on the name alone (every other field missing).
             block_on("rare_keys", arrays_to_explode=["rare_keys"]),
+            # Given name mistyped: one end of its key, the surname and two more fields.
+            block_on("surname_id", "given_ends", "birth_year", "county", arrays_to_explode=ends),
+            block_on("surname_id", "given_ends", "county", "exit_year", arrays_to_explode=ends),
+            block_on("surname_id", "given_ends", "birth_bin_a", "exit_year", arrays_to_explode=ends),
+            block_on("surname_id", "given_ends", "birth_bin_b", "exit_year", arrays_to_explode=ends),
             # Surname misread or mistyped; given name mistyped.
             block_on("given_key", "birth_year", "county"),
             block_on("given_key", "birth_year", "exit_year"),
@@ -272,7 +324,7 @@ class GenericSettings(_Base):
     def columns(self) -> tuple[str, ...]:
         return ("name_text", "hangul_text", "origin_text", "birth_year", "sex", "exit_year")
 
-    def comparisons(self) -> list[ComparisonCreator]:
+    def comparisons(self, link_type: LinkType = "link_and_dedupe") -> list[ComparisonCreator]:
         name = cl.CustomComparison(
             output_column_name="name",
             comparison_levels=[

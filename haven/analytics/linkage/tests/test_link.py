@@ -69,7 +69,9 @@ def test_it_explains_each_pair(model_json: str) -> None:
     assert evidence.levels["given_name"] == "same given-name key"
     assert evidence.levels["birth_year"] == "Absolute difference of 'birth_year' <= 1"
     assert evidence.levels["origin"] == "same county"
-    assert set(evidence.levels) == {"surname", "given_name", "birth_year", "sex", "origin", "exit_year"}
+    assert evidence.levels["list"] == "different lists"
+    comparisons = {"surname", "given_name", "birth_year", "sex", "origin", "exit_year", "list"}
+    assert set(evidence.levels) == comparisons
     assert evidence.match_probability > 0.9
     assert evidence.weights["given_name"] > 5 and evidence.weights["exit_year"] > 0
     assert result.cluster_ids == (1, 1)
@@ -175,3 +177,27 @@ def test_hangul_given_names_decide_over_a_shared_key(model_json: str) -> None:
     assert levels[(0, 3)] == "same given name in Hangul"
     assert levels[(0, 2)] == "same given-name key"
     assert result.cluster_ids[0] == result.cluster_ids[3] != result.cluster_ids[1]
+
+
+def test_sex_adds_little_to_a_shared_given_name(model_json: str) -> None:
+    # Its u is the agreement rate among pairs sharing a given name, not among random pairs (0.59).
+    model = json.loads(model_json)
+    sex = next(c for c in model["comparisons"] if c["output_column_name"] == "sex")
+    agree = next(lv for lv in sex["comparison_levels"] if not lv.get("is_null_level"))
+    assert agree["u_probability"] > 0.85
+
+
+def test_two_records_of_one_list_need_more_agreement(model_json: str) -> None:
+    fields = {
+        "name": "Namgung Ha-neul",
+        "sex": "F",
+        "birth_year": "1975",
+        "origin": "Musan",
+        "exit_year": "2004",
+    }
+    rows = [record("a", "1", **fields), record("a", "2", **fields), record("b", "1", **fields)]
+    result = link_records(rows, model=model_json, seed=0)
+    evidence = {(e.left, e.right): e for e in map(result.evidence, range(result.pairs.num_rows))}
+    assert evidence[(0, 1)].levels["list"] == "same list"
+    assert evidence[(0, 2)].levels["list"] == "different lists"
+    assert evidence[(0, 1)].match_weight < evidence[(0, 2)].match_weight - 1

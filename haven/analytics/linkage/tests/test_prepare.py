@@ -48,6 +48,29 @@ def test_it_derives_years_sex_and_place_codes() -> None:
     assert rows[0]["birth_bin_a"] == 1975 // 4 and rows[0]["birth_bin_b"] == 1977 // 4
 
 
+def test_it_reads_the_origin_as_a_place_in_north_korea() -> None:
+    # 연사 and 화대 alone are "weak" names (also words or southern places) that the gazetteer accepts only
+    # in a North Korean context, which a place-of-origin field is; Seoul stays unknown.
+    rows = prepare_records(
+        [record("a", "1", origin="연사"), record("a", "2", origin="화대"), record("a", "3", origin="Seoul")]
+    ).to_pylist()
+    assert [(r["province"], r["county"]) for r in rows] == [
+        ("KP-09", "KP-09-YONSA"),
+        ("KP-09", "KP-09-HWADAE"),
+        (None, None),
+    ]
+
+
+def test_given_ends_hold_both_ends_of_the_given_name_key() -> None:
+    rows = prepare_records(
+        [record("a", "1", name="Park Minjung"), record("a", "2", name="Park Minujng"), record("a", "3")]
+    ).to_pylist()
+    assert rows[0]["given_key"] == "min-cong" and rows[0]["given_ends"] == ["<min", "ong>"]
+    assert rows[1]["given_key"] != rows[0]["given_key"]
+    assert set(rows[0]["given_ends"]) & set(rows[1]["given_ends"]) == {"<min"}  # one slip apart
+    assert rows[2]["given_ends"] == []
+
+
 def test_it_keeps_raw_text_only_when_asked() -> None:
     rows = [record("a", "1", name="Kim Jong-un", name_hangul="김정은", origin="Hoeryong")]
     assert "name_text" not in prepare_records(rows).column_names
