@@ -177,7 +177,11 @@ class Case(models.Model):
                 name="case_one_open_per_person_per_compartment",
             ),
         ]
-        indexes = [models.Index(fields=["compartment", "status"], name="case_compartment_status")]
+        indexes = [
+            models.Index(fields=["compartment", "status"], name="case_compartment_status"),
+            # The case list's order: its first page is read from this index, not sorted from every case.
+            models.Index(fields=["-opened_on", "reference"], name="case_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.accounts.sudo import ensure_sudo
 from haven.audit.models import AuditAction
 from haven.audit.services import audit_refusal
+from haven.lib.paging import uncounted_page
 from haven.linkage import pages, selectors, services
 from haven.linkage.evidence import evidence_rows
 from haven.linkage.forms import DecisionForm, RunForm, UndoForm
@@ -172,7 +173,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pairs(request: HttpRequest, pk: int) -> HttpResponse:
     user = _queue_user(request)
     run = selectors.run_for_user(user, pk, request=request)
-    page = Paginator(selectors.pairs_to_review(user, run), PAIRS_PER_PAGE).get_page(request.GET.get("page"))
+    page = uncounted_page(selectors.pairs_to_review(user, run), PAIRS_PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "linkage/pairs.html",
@@ -264,9 +265,7 @@ def _outcome(decision: ReviewDecision | None) -> str:
 def clusters(request: HttpRequest, pk: int) -> HttpResponse:
     user = _queue_user(request)
     run = selectors.run_for_user(user, pk, request=request)
-    page = Paginator(selectors.clusters_to_review(user, run), CLUSTERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = uncounted_page(selectors.clusters_to_review(user, run), CLUSTERS_PER_PAGE, request.GET.get("page"))
     return render(request, "linkage/clusters.html", {"run": run, "page": page})
 
 

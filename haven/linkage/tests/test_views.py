@@ -332,3 +332,24 @@ def test_the_queue_reads_the_same_number_of_queries_however_many_pairs_it_shows(
     html = client.get(url).content.decode()
     assert "김한나5" in html  # the new pairs are shown
     assert count() == before
+
+
+def test_the_queue_pages_without_counting_the_whole_run(client, small, run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.linkage import views
+
+    monkeypatch.setattr(views, "PAIRS_PER_PAGE", 1)
+    client.force_login(small.doc)
+    url = reverse("linkage:pairs", args=[run.pk])
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url).content.decode()
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    assert "Page 1" in first and "?page=2" in first and 'rel="prev"' not in first
+    second = client.get(url, {"page": 2}).content.decode()  # the documenter of A sees two pairs
+    assert "Page 2" in second and 'rel="prev"' in second and "?page=3" not in second
+    assert first.count("Records ") == second.count("Records ") > 0  # one pair on each page
+    # Past the end or not a number: an empty page or the first one, never an error.
+    assert "Nothing left to review" in client.get(url, {"page": 9}).content.decode()
+    assert "Page 1" in client.get(url, {"page": "x"}).content.decode()
