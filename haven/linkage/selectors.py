@@ -124,8 +124,17 @@ def _with_persons(queryset: QuerySet[Any], *fields: str) -> QuerySet[Any]:
 
 def visible_pairs(user: Any, run: LinkageRun) -> QuerySet[CandidatePair]:
     """Return the run's pairs whose two persons ``user`` may see."""
-    visible = _visible_persons(user).values("pk")
-    return CandidatePair.objects.filter(run=run, left__in=visible, right__in=visible)
+    # The access rule on the joined persons, not ``left__in=<every visible id>``: SQLite builds that list in full
+    # for each query (180,000 ids on a large instance, most of the review queue's time).
+    pairs = CandidatePair.objects.filter(run=run)
+    for side in ("left", "right"):
+        pairs = policy.visible(
+            user,
+            pairs,
+            compartment_field=f"{side}__compartment",
+            confidentiality_field=f"{side}__confidentiality",
+        )
+    return pairs
 
 
 def pairs_to_review(user: Any, run: LinkageRun) -> QuerySet[CandidatePair]:
