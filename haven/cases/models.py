@@ -181,6 +181,8 @@ class Case(models.Model):
             models.Index(fields=["compartment", "status"], name="case_compartment_status"),
             # The case list's order: its first page is read from this index, not sorted from every case.
             models.Index(fields=["-opened_on", "reference"], name="case_list_order"),
+            # Counting the cases a user may see (every list page does) from the index alone.
+            models.Index(fields=["compartment", "confidentiality"], name="case_visibility"),
         ]
 
     def __str__(self) -> str:
