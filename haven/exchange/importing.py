@@ -545,6 +545,19 @@ class Importer:
             return None
         return value
 
+    def _date(self, plan: ColumnPlan, row: dict[str, str], n: int, name: str) -> ImpreciseDate | None:
+        """Return the column's imprecise date; None when it is empty, or unreadable (the problem noted)."""
+        text = self._value(plan, row, name)
+        if not text:
+            return None
+        try:
+            return ImpreciseDate.parse(text)
+        except DateParseError as exc:
+            self.problem(
+                n, plan.column_of(name), _("Not a date Haven understands: %(error)s") % {"error": exc}
+            )
+            return None
+
     def _int(
         self, plan: ColumnPlan, row: dict[str, str], n: int, name: str, low: int, high: int
     ) -> int | None:
@@ -691,17 +704,7 @@ class Importer:
                 plan.column_of("sex"),
                 _("%(value)s is not a sex (F, M, X or U; 여, 남).") % {"value": sex_text},
             )
-        birth: ImpreciseDate | None = None
-        text = self._value(plan, row, "birth_date")
-        if text:
-            try:
-                birth = ImpreciseDate.parse(text)
-            except DateParseError as exc:
-                self.problem(
-                    n,
-                    plan.column_of("birth_date"),
-                    _("Not a date Haven understands: %(error)s") % {"error": exc},
-                )
+        birth = self._date(plan, row, n, "birth_date")
         this_year = timezone.now().year
         year = self._int(plan, row, n, "birth_year", 1900, this_year)
         if year is not None:
@@ -844,15 +847,7 @@ class Importer:
             self.problem(
                 n, plan.column_of("title"), _("A title has at most %(n)s characters.") % {"n": MAX_TITLE}
             )
-        date = ImpreciseDate.unknown()
-        text = self._value(plan, row, "date")
-        if text:
-            try:
-                date = ImpreciseDate.parse(text)
-            except DateParseError as exc:
-                self.problem(
-                    n, plan.column_of("date"), _("Not a date Haven understands: %(error)s") % {"error": exc}
-                )
+        date = self._date(plan, row, n, "date") or ImpreciseDate.unknown()
         location_id = None
         text = self._value(plan, row, "place")
         if text:
@@ -921,17 +916,7 @@ class Importer:
                 n, plan.column_of("source_id"), _("An id has at most %(n)s characters.") % {"n": MAX_ID}
             )
         connection_id = self._term(plan, row, n, "source_connection", self.source_connections)
-        date = ImpreciseDate.unknown()
-        text = self._value(plan, row, "source_date")
-        if text:
-            try:
-                date = ImpreciseDate.parse(text)
-            except DateParseError as exc:
-                self.problem(
-                    n,
-                    plan.column_of("source_date"),
-                    _("Not a date Haven understands: %(error)s") % {"error": exc},
-                )
+        date = self._date(plan, row, n, "source_date") or ImpreciseDate.unknown()
         interviewer = self._value(plan, row, "source_interviewer")
         if len(interviewer) > MAX_INTERVIEWER:
             self.problem(

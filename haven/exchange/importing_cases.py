@@ -191,13 +191,8 @@ class _CaseReader:
         return value
 
     def _day(self, row: dict[str, str], n: int, name: str) -> date | None:
-        text = self.imp._value(self.plan, row, name)
-        if not text:
-            return None
-        try:
-            parsed = ImpreciseDate.parse(text)
-        except DateParseError as exc:
-            self.imp.problem(n, self.col(name), _("Not a date Haven understands: %(error)s") % {"error": exc})
+        parsed = self.imp._date(self.plan, row, n, name)
+        if parsed is None:
             return None
         if parsed.precision != Precision.DAY or parsed.start is None:
             self.imp.problem(n, self.col(name), _("Give the full date (year, month and day)."))
