@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from haven.accounts import policy
 from haven.analytics.disclosure import WITHHELD, disclose_total, min_population, protect_partition
-from haven.audit.models import AuditAction, AuditEntry
+from haven.audit.models import AuditAction
 from haven.audit.services import audit_record
 from haven.charts import Series, bar_chart
 from haven.places.models import Location
@@ -44,6 +44,7 @@ from haven.records.imprecise import in_period
 from haven.records.models import Act, Sex
 from haven.vocab.models import Term
 from haven.web import search
+from haven.web.searchcache import record_write_stamps
 
 # The search filters that make sense for counts over the whole corpus.
 AGGREGATE_FILTERS = ("act_type", "year_from", "year_to", "certainty", "place")
@@ -247,32 +248,14 @@ def search_url(params: dict[str, str], **extra: object) -> str:
 
 # ---- counts, cached per visibility class and version of the records ------------------------------------------
 
-# Audit actions that change what is counted. Every write to documentation records goes through a service that
-# appends one of these in its own transaction, so the latest entry of each is a version stamp of the records.
-RECORD_WRITES = (
-    AuditAction.RECORD_CREATED,
-    AuditAction.RECORD_CHANGED,
-    AuditAction.RECORD_DELETED,
-    AuditAction.RECORD_MERGED,
-    AuditAction.RECORD_UNMERGED,
-    AuditAction.IMPORTED,
-    AuditAction.BACKUP_RESTORED,
-)
 T = TypeVar("T")
 
 
 def records_version() -> str:
-    """Return a stamp that changes whenever documentation records change: the time of the latest write of each kind.
-
-    One statement of indexed look-ups (the audit log's (action, created_at) index), whatever the log's size.
-    """
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    action = connection.ops.quote_name(AuditEntry._meta.get_field("action").column)
-    created = connection.ops.quote_name(AuditEntry._meta.get_field("created_at").column)
-    # Table and column names come from the model; the actions are parameters.
-    part = f"(SELECT MAX({created}) FROM {table} WHERE {action} = %s)"  # noqa: S608
+    """Return a stamp that changes whenever documentation records change: the time of the latest write of each kind."""
+    written, params = record_write_stamps()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(part for _ in RECORD_WRITES), [int(a) for a in RECORD_WRITES])
+        cursor.execute("SELECT " + ", ".join(written), params)  # noqa: S608
         row = cursor.fetchone()
     return "|".join("" if v is None else str(v) for v in row)
 

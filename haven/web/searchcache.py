@@ -48,7 +48,8 @@ _WATCHED = (Event, Act, Person, Involvement, Location, Term)
 _NEWEST = (Event, Act, Person, Involvement)
 # Every service that writes documentation records appends one of these to the audit log in its own
 # transaction (imports and merges included, which write in bulk): the latest of each is a version stamp.
-_RECORD_WRITES = (
+# The search's kept counts and the dashboard's and map's counts are both keyed by these stamps.
+RECORD_WRITES = (
     AuditAction.RECORD_CREATED,
     AuditAction.RECORD_CHANGED,
     AuditAction.RECORD_DELETED,
@@ -59,22 +60,29 @@ _RECORD_WRITES = (
 )
 
 
-def data_version() -> str:
-    """Return the current data version: one statement of indexed look-ups, however large the tables."""
-    # Only table and column names from the models go into the statement; the audit actions are parameters.
+def record_write_stamps() -> tuple[list[str], list[int]]:
+    """Return sub-selects of the time of the latest audited write of each kind, and their parameters.
+
+    Indexed look-ups on the audit log's (action, created_at) index, whatever the log's size. Only table and
+    column names from the models go into the SQL; the audit actions are parameters.
+    """
     quote = connection.ops.quote_name
-    pk, version = quote("id"), quote("version")
-    newest = [f"(SELECT MAX({pk}) FROM {quote(m._meta.db_table)})" for m in _NEWEST]  # noqa: S608
     audit = quote(AuditEntry._meta.db_table)
     action = quote(AuditEntry._meta.get_field("action").column)
     created = quote(AuditEntry._meta.get_field("created_at").column)
-    written = [f"(SELECT MAX({created}) FROM {audit} WHERE {action} = %s)" for _ in _RECORD_WRITES]  # noqa: S608
+    part = f"(SELECT MAX({created}) FROM {audit} WHERE {action} = %s)"  # noqa: S608
+    return [part] * len(RECORD_WRITES), [int(a) for a in RECORD_WRITES]
+
+
+def data_version() -> str:
+    """Return the current data version: one statement of indexed look-ups, however large the tables."""
+    quote = connection.ops.quote_name
+    pk, version = quote("id"), quote("version")
+    newest = [f"(SELECT MAX({pk}) FROM {quote(m._meta.db_table)})" for m in _NEWEST]  # noqa: S608
+    written, params = record_write_stamps()
     counter = f"(SELECT {version} FROM {quote(SearchState._meta.db_table)} WHERE {pk} = 1)"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join([counter, *newest, *written]),  # noqa: S608
-            [int(a) for a in _RECORD_WRITES],
-        )
+        cursor.execute("SELECT " + ", ".join([counter, *newest, *written]), params)  # noqa: S608
         row = cursor.fetchone()
     return "|".join("" if v is None else str(v) for v in row)
 
