@@ -167,7 +167,6 @@ def _pages() -> list[Page]:
 def _api_pages(tokens: dict[str, str]) -> list[Page]:
     """The main API calls, each with a bearer token of the user the call is made for."""
     from haven.accounts import policy
-    from haven.cases.models import Case
     from haven.records.models import Person
 
     rng = random.Random(11)
@@ -175,12 +174,7 @@ def _api_pages(tokens: dict[str, str]) -> list[Page]:
     person_ids = list(policy.visible(documenter, Person.objects.all()).values_list("pk", flat=True)[:200_000])
     persons = [f"/api/v1/persons/{i}/" for i in rng.sample(person_ids, min(300, len(person_ids)))]
     searches = ["체포", "Hoeryong", "arrest", "detention"]
-    caseworker = User.objects.get(username="caseworker")
-    references = list(
-        Case.objects.filter(compartment_id__in=policy.compartment_ids(caseworker)).values_list(
-            "reference", flat=True
-        )[:300]
-    )
+    references = _case_references(300)
     bearer = {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
     pages = [
         Page(
@@ -231,16 +225,18 @@ def _revoke_tokens() -> None:
                 token_revoke(actor=user, token_id=token.pk)
 
 
-def _case_pages() -> list[Page]:
+def _case_references(limit: int) -> list[str]:
+    """References of the first ``limit`` cases the demo case worker may see."""
     from haven.accounts import policy
     from haven.cases.models import Case
 
     caseworker = User.objects.get(username="caseworker")
-    refs = list(
-        Case.objects.filter(compartment_id__in=policy.compartment_ids(caseworker)).values_list(
-            "reference", flat=True
-        )[:100_000]
-    )
+    visible = Case.objects.filter(compartment_id__in=policy.compartment_ids(caseworker))
+    return list(visible.values_list("reference", flat=True)[:limit])
+
+
+def _case_pages() -> list[Page]:
+    refs = _case_references(100_000)
     if not refs:
         return []
     rng = random.Random(5)
