@@ -67,3 +67,48 @@ def test_roles_without_cases_have_no_cases_scope_and_tokens_without_it_are_refus
     records_only = token_for(w.worker_a, [Scope.RECORDS_READ])
     response = call(client, "GET", "/api/v1/cases/", records_only)
     assert response.status_code == 403 and "cases:read" in response.json()["detail"]
+
+
+def test_the_case_list_reads_a_page_in_a_fixed_number_of_queries_and_shows_what_a_case_read_shows(
+    client, w: CaseWorld
+) -> None:  # type: ignore[no-untyped-def]
+    """Pinned: one case or five, each with risk reasons and needs, the list makes the same queries; and each
+    listed case is exactly what the single-case presenter gives (terms in the vocabulary's order)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.api.cases import CaseSerializer, case_out
+    from haven.cases import services
+    from haven.cases.models import Case, RiskLevel
+    from haven.cases.tests.world import term
+    from haven.vocab.models import Term
+
+    worker = token_for(w.worker_a, [Scope.CASES_READ])
+    reasons = list(Term.objects.filter(vocabulary__code="case-risk-factors").order_by("-sort_order")[:3])
+    needs = list(Term.objects.filter(vocabulary__code="case-needs").order_by("-sort_order")[:3])
+    assert len(reasons) == len(needs) == 3
+
+    def listed() -> tuple[int, list[dict[str, object]]]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = call(client, "GET", "/api/v1/cases/", worker)
+        assert response.status_code == 200, response.content
+        return len(ctx.captured_queries), response.json()["results"]
+
+    services.case_set_risk(actor=w.worker_a, case=w.case_a, level=RiskLevel.HIGH, reasons=reasons)
+    services.case_set_needs(actor=w.worker_a, case=w.case_a, needs=needs)
+    listed()  # the token's first use is recorded once
+    one, _ = listed()
+    for i in range(4):
+        case = w.new_case(w.worker_a, w.comp_a, (f"가상{i}", f"Ga Sang-{i}"))
+        services.case_set_risk(actor=w.worker_a, case=case, level=RiskLevel.MEDIUM, reasons=reasons[i % 3 :])
+        services.case_set_needs(
+            actor=w.worker_a, case=case, needs=[needs[i % 3], term("case-needs", "shelter")]
+        )
+    five, results = listed()
+    assert len(results) == 5
+    assert five == one, (one, five)
+    for item in results:
+        case = Case.objects.get(reference=item["reference"])
+        alone = CaseSerializer(case_out(w.worker_a, case, detail=False)).data
+        assert item == alone
+        assert item["risk_reasons"] and item["needs"]
