@@ -15,7 +15,7 @@ from haven.accounts import policy
 from haven.linkage.evidence import EvidenceRow, evidence_rows
 from haven.linkage.models import CandidatePair, LinkageRun
 from haven.records.access import audit_views
-from haven.records.models import Person
+from haven.records.models import NameKind, NameSystem, Person, Sex
 
 
 @dataclass
@@ -25,6 +25,7 @@ class PersonCard:
     names: list[dict[str, Any]] = field(default_factory=list)
     birth_date: str = ""
     origin_detail: str = ""
+    sex: str = ""
 
     @property
     def label(self) -> str:
@@ -34,13 +35,25 @@ class PersonCard:
         )
 
 
+def _label(choices: Any, value: str) -> str:
+    """Return the label of ``value`` in ``choices``, or the value itself if it is not one of them.
+
+    As ``get_FOO_display()``, which builds and hashes the field's whole list of choices, translating every
+    label, at each call: a review page of 20 people called it 80 times (an eighth of the page's time).
+    """
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 def person_card(user: Any, person: Person) -> PersonCard:
     """Return what ``user`` may see of ``person`` (names prefetched, primary first)."""
     show = policy.shows_identifying(user, person)
     names = [
         {
-            "kind": n.get_kind_display(),
-            "system": n.get_system_display() if n.system else "",
+            "kind": _label(NameKind, n.kind),
+            "system": _label(NameSystem, n.system) if n.system else "",
             "text": n.full_name if show else policy.MASK,
             "primary": n.is_primary,
         }
@@ -52,6 +65,7 @@ def person_card(user: Any, person: Person) -> PersonCard:
         names=names,
         birth_date=(person.birth_date or "") if show else policy.MASK,
         origin_detail=(person.origin_detail or "") if show else policy.MASK,
+        sex=_label(Sex, person.sex),
     )
 
 
