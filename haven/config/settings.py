@@ -75,6 +75,14 @@ HAVEN_JOBS = envstr("HAVEN_JOBS", {"production": "worker", "demo": "thread", "te
 if HAVEN_JOBS not in {"worker", "thread", "inline"}:
     raise ImproperlyConfigured(f"HAVEN_JOBS must be worker, thread or inline, not {HAVEN_JOBS!r}")
 
+# Dashboard and map counts (haven.web.dashboard.cached_counts): after the records change, the kept counts are
+# shown, marked with their time, while a thread counts afresh ("background"); or they are counted again while
+# the reader waits ("inline", the tests' default). Counts older than HAVEN_COUNTS_CACHE_SECONDS are never shown.
+HAVEN_COUNTS_REFRESH = envstr("HAVEN_COUNTS_REFRESH", "inline" if HAVEN_MODE == "test" else "background")
+if HAVEN_COUNTS_REFRESH not in {"background", "inline"}:
+    raise ImproperlyConfigured(f"HAVEN_COUNTS_REFRESH must be background or inline, not {HAVEN_COUNTS_REFRESH!r}")
+HAVEN_COUNTS_CACHE_SECONDS = int(envstr("HAVEN_COUNTS_CACHE_SECONDS", "300"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +31,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -234,6 +237,7 @@ def _chart(
 class Dashboard:
     charts: list[Chart]
     any_acts: bool
+    stale_since: datetime | None = None  # see Counted
 
 
 def _term_label(term: Term | None) -> str:
@@ -249,6 +253,7 @@ def search_url(params: dict[str, str], **extra: object) -> str:
 # ---- counts, cached per visibility class and version of the records ------------------------------------------
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def records_version() -> str:
@@ -260,34 +265,93 @@ def records_version() -> str:
     return "|".join("" if v is None else str(v) for v in row)
 
 
-def cached_counts(user: Any, filters: search.Filters, kind: str, compute: Callable[[], T]) -> T:
-    """Return ``compute()``, cached for everyone who sees the same records, until the records change.
+@dataclass
+class Counted(Generic[T]):
+    """Counts from :func:`cached_counts`.
+
+    Attributes:
+        value: The counts.
+        stale_since: None when the counts are of the records as they are now; else when the counts were made
+            (records have changed since, and fresh counts are being made in the background).
+    """
+
+    value: T
+    stale_since: datetime | None = None
+
+
+# Threads counting afresh in the background, by cache key (one per key at a time in a process).
+_refreshes: dict[str, threading.Thread] = {}
+_refreshes_lock = threading.Lock()
+
+
+def wait_for_refreshes(timeout: float = 60) -> None:
+    """Wait until the background counts started by this process are done (for tests and benchmarks)."""
+    for thread in list(_refreshes.values()):
+        thread.join(timeout)
+
+
+def cached_counts(user: Any, filters: search.Filters, kind: str, compute: Callable[[], T]) -> Counted[T]:
+    """Return ``compute()``, cached for everyone who sees the same records, and kept up to date.
 
     Counts depend only on the granted compartments, the cleared levels and the filters, so users of the same
-    visibility class share them; the key also holds :func:`records_version`, so a recorded change is counted
-    at the next view. ``HAVEN_COUNTS_CACHE_SECONDS`` (default 300; 0 turns the cache off) bounds how long a
-    change made outside the services (which write no audit entry) can go unseen. Only counts are cached,
-    never a label or a record.
+    visibility class share them. Each entry holds the :func:`records_version` it was counted at. When the
+    records have changed since, the counts are made again, but not while the reader waits: counting a million
+    acts takes one to two seconds on PostgreSQL, and a dashboard is read far more often than it changes. The
+    kept counts are returned, marked with the time they were made, and a thread of this process counts afresh
+    (``HAVEN_COUNTS_REFRESH`` "background"; "inline" counts in the request, as the tests do by default).
+    Counts older than ``HAVEN_COUNTS_CACHE_SECONDS`` (default 300; 0 turns the cache off) are never returned:
+    that bounds how stale a shown count can be, and how long a change made outside the services (which write
+    no audit entry, so no new version) can go unseen. Only counts are cached, never a label or a record.
     """
     ttl = int(getattr(settings, "HAVEN_COUNTS_CACHE_SECONDS", 300))
     if ttl <= 0:
-        return compute()
+        return Counted(compute())
     source = json.dumps(
-        [
-            kind,
-            sorted(policy.compartment_ids(user)),
-            sorted(policy.clearance(user)),
-            filters.for_audit(),
-            records_version(),
-        ],
+        [kind, sorted(policy.compartment_ids(user)), sorted(policy.clearance(user)), filters.for_audit()],
         sort_keys=True,
     )
     key = "haven.web.counts:" + hashlib.sha256(source.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, ttl)
+    version = records_version()
+    kept = cache.get(key)
+    if kept is not None and kept["version"] == version:
+        return Counted(kept["value"])
+    if kept is not None and getattr(settings, "HAVEN_COUNTS_REFRESH", "background") == "background":
+        _refresh_in_background(key, version, ttl, compute)
+        return Counted(kept["value"], stale_since=kept["at"])
+    return Counted(_count_and_keep(key, version, ttl, compute))
+
+
+def _count_and_keep(key: str, version: str, ttl: int, compute: Callable[[], T]) -> T:
+    value = compute()
+    cache.set(key, {"version": version, "value": value, "at": timezone.now()}, ttl)
     return value
+
+
+def _refresh_in_background(key: str, version: str, ttl: int, compute: Callable[[], T]) -> None:
+    """Count afresh in a thread, unless one is already doing so for ``key`` (in any process)."""
+    with _refreshes_lock:
+        running = _refreshes.get(key)
+        if running is not None and running.is_alive():
+            return
+        # Other processes (gunicorn workers) share the cache: the first to claim the key counts, for a minute.
+        claim = f"{key}:refreshing:" + hashlib.sha256(version.encode()).hexdigest()[:16]
+        if not cache.add(claim, 1, 60):
+            return
+
+        def run() -> None:
+            try:
+                _count_and_keep(key, version, ttl, compute)
+            except (
+                Exception
+            ):  # a failed background count must not take the worker down; the next view retries
+                logger.exception("background recount failed")
+                cache.delete(claim)
+            finally:
+                connection.close()  # this thread's own database connection
+
+        thread = threading.Thread(target=run, name="haven-counts", daemon=True)
+        _refreshes[key] = thread
+        thread.start()
 
 
 # What each chart counts by, in the order of the grouping sets.
@@ -343,12 +407,8 @@ def build(user: Any, filters: search.Filters, params: dict[str, str] | None = No
     ``params`` are the filters as query parameters: each category links to the search for it.
     """
     params = params or {}
-    by_type, by_year, by_place, by_sex, by_facility = (
-        dict(d)
-        for d in cached_counts(
-            user, filters, "dashboard", lambda: grouped_counts(filtered_acts(user, filters))
-        )
-    )
+    counted = cached_counts(user, filters, "dashboard", lambda: grouped_counts(filtered_acts(user, filters)))
+    by_type, by_year, by_place, by_sex, by_facility = (dict(d) for d in counted.value)
     by_type.pop(None, None)
     by_sex.pop(None, None)
     by_facility.pop(None, None)
@@ -466,7 +526,7 @@ def build(user: Any, filters: search.Filters, params: dict[str, str] | None = No
             total,
         )
     )
-    return Dashboard(charts=charts, any_acts=bool(total))
+    return Dashboard(charts=charts, any_acts=bool(total), stale_since=counted.stale_since)
 
 
 def _province_code(place: Location | None) -> str:

@@ -88,7 +88,7 @@ def place_counts(user: Any, filters: search.Filters, params: dict[str, str] | No
     """
     params = params or {}
     by_event_place, by_act_place = (
-        dict(d) for d in cached_counts(user, filters, "map", lambda: _counts_by_place(user, filters))
+        dict(d) for d in cached_counts(user, filters, "map", lambda: _counts_by_place(user, filters)).value
     )
     events_unplaced = by_event_place.pop(None, 0)
     acts_unplaced = by_act_place.pop(None, 0)
