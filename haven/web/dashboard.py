@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -46,7 +44,7 @@ from haven.records import access
 from haven.records.imprecise import in_period
 from haven.records.models import Act, Sex
 from haven.vocab.models import Term
-from haven.web import search
+from haven.web import recount, search
 from haven.web.searchcache import record_write_stamps
 
 # The search filters that make sense for counts over the whole corpus.
@@ -253,7 +251,8 @@ def search_url(params: dict[str, str], **extra: object) -> str:
 # ---- counts, cached per visibility class and version of the records ------------------------------------------
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
+# Kept counts are recounted in the background until they are this many times HAVEN_COUNTS_CACHE_SECONDS old.
+KEEP_FACTOR = 12
 
 
 def records_version() -> str:
@@ -279,29 +278,18 @@ class Counted(Generic[T]):
     stale_since: datetime | None = None
 
 
-# Threads counting afresh in the background, by cache key (one per key at a time in a process).
-_refreshes: dict[str, threading.Thread] = {}
-_refreshes_lock = threading.Lock()
-
-
-def wait_for_refreshes(timeout: float = 60) -> None:
-    """Wait until the background counts started by this process are done (for tests and benchmarks)."""
-    for thread in list(_refreshes.values()):
-        thread.join(timeout)
-
-
 def cached_counts(user: Any, filters: search.Filters, kind: str, compute: Callable[[], T]) -> Counted[T]:
     """Return ``compute()``, cached for everyone who sees the same records, and kept up to date.
 
     Counts depend only on the granted compartments, the cleared levels and the filters, so users of the same
-    visibility class share them. Each entry holds the :func:`records_version` it was counted at. When the
-    records have changed since, the counts are made again, but not while the reader waits: counting a million
-    acts takes one to two seconds on PostgreSQL, and a dashboard is read far more often than it changes. The
-    kept counts are returned, marked with the time they were made, and a thread of this process counts afresh
-    (``HAVEN_COUNTS_REFRESH`` "background"; "inline" counts in the request, as the tests do by default).
-    Counts older than ``HAVEN_COUNTS_CACHE_SECONDS`` (default 300; 0 turns the cache off) are never returned:
-    that bounds how stale a shown count can be, and how long a change made outside the services (which write
-    no audit entry, so no new version) can go unseen. Only counts are cached, never a label or a record.
+    visibility class share them. Each entry holds the :func:`records_version` it was counted at and its time.
+    Kept counts are used as they are while the version is the same and they are younger than
+    ``HAVEN_COUNTS_CACHE_SECONDS`` (default 300; 0 turns the cache off: the age bounds how long a change made
+    outside the services, which write no audit entry and so no new version, can go unseen). Otherwise they
+    are counted again (:mod:`haven.web.recount`): in the background, the kept counts being returned meanwhile
+    (marked with their time when the records have changed since), as long as they are less than
+    :data:`KEEP_FACTOR` times that age; older ones, or none, are counted while the reader waits. Only counts
+    are cached, never a label or a record.
     """
     ttl = int(getattr(settings, "HAVEN_COUNTS_CACHE_SECONDS", 300))
     if ttl <= 0:
@@ -313,45 +301,23 @@ def cached_counts(user: Any, filters: search.Filters, kind: str, compute: Callab
     key = "haven.web.counts:" + hashlib.sha256(source.encode()).hexdigest()
     version = records_version()
     kept = cache.get(key)
-    if kept is not None and kept["version"] == version:
+
+    def count_and_keep() -> T:
+        value = compute()
+        cache.set(key, {"version": version, "value": value, "at": timezone.now()}, ttl * KEEP_FACTOR)
+        return value
+
+    if kept is None:
+        return Counted(count_and_keep())
+    changed = kept["version"] != version
+    if not changed and timezone.now() - kept["at"] < timedelta(seconds=ttl):
         return Counted(kept["value"])
-    if kept is not None and getattr(settings, "HAVEN_COUNTS_REFRESH", "background") == "background":
-        _refresh_in_background(key, version, ttl, compute)
-        return Counted(kept["value"], stale_since=kept["at"])
-    return Counted(_count_and_keep(key, version, ttl, compute))
-
-
-def _count_and_keep(key: str, version: str, ttl: int, compute: Callable[[], T]) -> T:
-    value = compute()
-    cache.set(key, {"version": version, "value": value, "at": timezone.now()}, ttl)
-    return value
-
-
-def _refresh_in_background(key: str, version: str, ttl: int, compute: Callable[[], T]) -> None:
-    """Count afresh in a thread, unless one is already doing so for ``key`` (in any process)."""
-    with _refreshes_lock:
-        running = _refreshes.get(key)
-        if running is not None and running.is_alive():
-            return
-        # Other processes (gunicorn workers) share the cache: the first to claim the key counts, for a minute.
-        claim = f"{key}:refreshing:" + hashlib.sha256(version.encode()).hexdigest()[:16]
-        if not cache.add(claim, 1, 60):
-            return
-
-        def run() -> None:
-            try:
-                _count_and_keep(key, version, ttl, compute)
-            except (
-                Exception
-            ):  # a failed background count must not take the worker down; the next view retries
-                logger.exception("background recount failed")
-                cache.delete(claim)
-            finally:
-                connection.close()  # this thread's own database connection
-
-        thread = threading.Thread(target=run, name="haven-counts", daemon=True)
-        _refreshes[key] = thread
-        thread.start()
+    if not recount.in_background():
+        return Counted(count_and_keep())
+    recount.recount_in_background(
+        f"{key}:{hashlib.sha256(version.encode()).hexdigest()[:16]}", count_and_keep
+    )
+    return Counted(kept["value"], stale_since=kept["at"] if changed else None)
 
 
 # What each chart counts by, in the order of the grouping sets.

@@ -34,7 +34,7 @@ from haven.records.imprecise import in_period
 from haven.records.models import Act, Confidentiality, Event, Involvement, Person, Sex
 from haven.records.services import persons_find_by_name
 from haven.vocab.models import Term
-from haven.web import searchcache
+from haven.web import recount, searchcache
 from haven.web.textsearch import ParsedQuery, parse_query
 
 PAGE_SIZE = 20
@@ -631,14 +631,28 @@ def _counted(
     """Return the counts of the search and the ids of page ``number``: kept ones if any, else computed."""
     key = searchcache.cache_key(user, _cache_what(parsed, filters))
     kept = searchcache.counts_get(key)
-    if kept is not None:
-        found = _aggregates(user, filters, [tuple(row) for row in kept["rows"]])
-        if number == 1 and "first_page" in kept:
-            found.page_ids = list(kept["first_page"])
-        else:
-            start = (number - 1) * PAGE_SIZE
-            found.page_ids = list(events.values_list("pk", flat=True)[start : start + PAGE_SIZE])
-        return found
+    if kept is not None and not kept[1] and not recount.in_background():
+        kept = None  # past its age: counted again while the reader waits
+    if kept is None:
+        return _count_and_keep(user, filters, events, key, number)
+    data, young = kept
+    if not young:
+        # The same data version (the key holds it), only older than searchcache.MAX_AGE: shown as kept while a
+        # thread counts again, for a change made around the services (no new version) to show up next time.
+        recount.recount_in_background(key, lambda: _count_and_keep(user, filters, events, key, 1))
+    found = _aggregates(user, filters, [tuple(row) for row in data["rows"]])
+    if number == 1 and "first_page" in data:
+        found.page_ids = list(data["first_page"])
+    else:
+        start = (number - 1) * PAGE_SIZE
+        found.page_ids = list(events.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+    return found
+
+
+def _count_and_keep(
+    user: Any, filters: Filters, events: QuerySet[Event], key: str, number: int
+) -> _Aggregates:
+    """Count the search and fetch the ids of page ``number``; keep the counts (and the first page's ids)."""
     rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE))
     found = _aggregates(user, filters, rows)
     data: dict[str, Any] = {"rows": [row for row in rows if row[0] != "r"]}

@@ -16,7 +16,9 @@ under a key made of
   - the highest id of events, acts, persons and involvements (bulk inserts send no signal).
 
 A bulk *update* outside the services changes none of these: such code calls :func:`search_data_changed`,
-and entries older than :data:`MAX_AGE` are never used, which bounds how long a missed change can show.
+and entries older than :data:`MAX_AGE` are counted again, which bounds how long a missed change can show: the
+next search after that age recounts (in the background, showing the kept counts meanwhile, when
+``HAVEN_COUNTS_REFRESH`` is "background"; see :mod:`haven.web.recount`), and the one after it has the new counts.
 
 Nothing identifying is stored: counts, ids, place paths and vocabulary ids. The key is a keyed hash, so
 the table does not reveal what was searched for either. The page itself always fetches its events through
@@ -44,6 +46,7 @@ from haven.vocab.models import Term
 from haven.web.models import SearchCounts, SearchState
 
 MAX_AGE = timedelta(minutes=5)
+KEEP = 12 * MAX_AGE  # older counts are never shown, even while being counted again
 _WATCHED = (Event, Act, Person, Involvement, Location, Term)
 _NEWEST = (Event, Act, Person, Involvement)
 # Every service that writes documentation records appends one of these to the audit log in its own
@@ -97,9 +100,18 @@ def cache_key(user: Any, what: dict[str, Any]) -> str:
     return audit_fingerprint(material, "search.counts")
 
 
-def counts_get(key: str) -> dict[str, Any] | None:
-    row = SearchCounts.objects.filter(key=key, created_at__gte=now() - MAX_AGE).values_list("data").first()
-    return row[0] if row else None
+def counts_get(key: str) -> tuple[dict[str, Any], bool] | None:
+    """Return the counts kept under ``key`` and whether they are younger than :data:`MAX_AGE`.
+
+    Older ones (up to :data:`KEEP`) are of the same data version, as the key holds it: they may be shown while
+    they are counted again in the background (:mod:`haven.web.recount`); the caller decides.
+    """
+    row = (
+        SearchCounts.objects.filter(key=key, created_at__gte=now() - KEEP)
+        .values_list("data", "created_at")
+        .first()
+    )
+    return (row[0], row[1] >= now() - MAX_AGE) if row else None
 
 
 _last_prune: float | None = None
@@ -111,7 +123,7 @@ def counts_put(key: str, data: dict[str, Any]) -> None:
     created = now()
     if _last_prune is None or time.monotonic() - _last_prune >= MAX_AGE.total_seconds():
         _last_prune = time.monotonic()
-        SearchCounts.objects.filter(created_at__lt=created - MAX_AGE).delete()
+        SearchCounts.objects.filter(created_at__lt=created - KEEP).delete()
     SearchCounts.objects.bulk_create(
         [SearchCounts(key=key, data=data, created_at=created)],
         update_conflicts=True,

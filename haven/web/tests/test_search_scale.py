@@ -112,6 +112,31 @@ def test_it_never_uses_counts_older_than_their_maximum_age(s: Story) -> None:
     assert _run(doc).count == 6
 
 
+def test_counts_past_their_age_are_shown_while_a_thread_counts_again(committed_db, settings) -> None:  # type: ignore[no-untyped-def]
+    """With HAVEN_COUNTS_REFRESH "background" the reader of aged counts (same data version) is not kept waiting;
+    the thread's own database connection needs committed data (committed_db)."""
+    from haven.web import recount
+
+    settings.HAVEN_COUNTS_REFRESH = "background"
+    s = story()
+    doc = s.world.users[Role.DOCUMENTER]
+    assert _run(doc).count == 6
+    aged = now() - searchcache.MAX_AGE - timedelta(seconds=1)
+    SearchCounts.objects.update(
+        data={"rows": [["e", 1999, None, s.world.org_a.pk, "internal", 41]]}, created_at=aged
+    )
+    assert _run(doc).count == 41  # kept, shown at once
+    recount.wait_for_recounts()
+    assert _run(doc).count == 6  # counted again by the thread
+    assert SearchCounts.objects.get().created_at > aged
+    # Past the longest keep, kept counts are never shown, even in the background mode.
+    SearchCounts.objects.update(
+        data={"rows": [["e", 1999, None, s.world.org_a.pk, "internal", 41]]},
+        created_at=now() - searchcache.KEEP - timedelta(seconds=1),
+    )
+    assert _run(doc).count == 6
+
+
 def test_it_counts_again_once_a_change_is_committed(committed_db) -> None:  # type: ignore[no-untyped-def]
     s = story()
     doc = s.world.users[Role.DOCUMENTER]
