@@ -21,11 +21,18 @@ COMPARISONS: dict[str, Promise] = {
     "origin": _("Place of origin"),
     "exit_year": _("Year of leaving"),
     "list": _("List"),
+    "romanization": _("Romanization against Hangul"),
     "name": _("Name (as written)"),
     "hangul": _("Name in Hangul (as written)"),
 }
 
 MISSING = _("not recorded in one or both")
+# A comparison that applies to some pairs only says so instead of "not recorded".
+NOT_APPLICABLE: dict[str, Promise] = {
+    "romanization": _(
+        "does not apply (not the same given-name key, or no romanized name beside a Hangul one)"
+    ),
+}
 DIFFERENT = _("different")
 
 LEVELS: dict[str, dict[int, Promise]] = {
@@ -52,6 +59,10 @@ LEVELS: dict[str, dict[int, Promise]] = {
     },
     "exit_year": {3: _("same year"), 2: _("within 1 year"), 1: _("within 3 years")},
     "list": {1: _("same list"), 0: _("different lists")},
+    "romanization": {
+        1: _("the romanized given name can be spelled from the Hangul one"),
+        0: _("the romanized given name cannot be spelled from the Hangul one"),
+    },
 }
 
 
@@ -77,7 +88,7 @@ class EvidenceRow:
 
 def level_label(comparison: str, gamma: int, run_labels: dict[str, Any]) -> str:
     if gamma < 0:
-        return str(MISSING)
+        return str(NOT_APPLICABLE.get(comparison, MISSING))
     known = LEVELS.get(comparison, {}).get(gamma)
     if known is not None:
         return str(known)

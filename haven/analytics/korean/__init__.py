@@ -13,7 +13,14 @@ from __future__ import annotations
 from .given_names import FEMALE_GIVEN_NAMES, MALE_GIVEN_NAMES, sample_given_name
 from .hangul import compose, contains_hangul, decompose, is_hangul, join_syllable, split_syllable
 from .hanja import hanja_to_hangul
-from .keys import given_name_key, given_name_keys, segment_romanized, syllable_key
+from .keys import (
+    given_name_key,
+    given_name_keys,
+    given_name_vowels,
+    one_slip_keys,
+    segment_romanized,
+    syllable_key,
+)
 from .names import NameKeys, ParsedName, name_keys, parse_name
 from .orthography import to_north_orthography, to_south_orthography
 from .places import AdminUnit, PlaceMatch, nk_admin_units, normalize_place
@@ -44,6 +51,7 @@ __all__ = [
     "decompose",
     "given_name_key",
     "given_name_keys",
+    "given_name_vowels",
     "hanja_to_hangul",
     "is_hangul",
     "join_syllable",
@@ -51,6 +59,7 @@ __all__ = [
     "name_variants",
     "nk_admin_units",
     "normalize_place",
+    "one_slip_keys",
     "parse_name",
     "romanize",
     "romanize_given",

@@ -34,7 +34,15 @@ import unicodedata
 from functools import cache, lru_cache
 
 from .given_names import FEMALE_GIVEN_NAMES, MALE_GIVEN_NAMES
-from .hangul import FINALS, INITIALS, VOWELS, is_hangul_char, is_hangul_syllable, join_syllable
+from .hangul import (
+    FINALS,
+    INITIALS,
+    VOWELS,
+    is_hangul_char,
+    is_hangul_syllable,
+    join_syllable,
+    split_syllable,
+)
 from .hanja import hanja_to_hangul, is_han_char
 from .romanize import SYSTEMS, romanize_syllable
 
@@ -42,7 +50,9 @@ __all__ = [
     "char_script",
     "given_name_key",
     "given_name_keys",
+    "given_name_vowels",
     "normalize_latin",
+    "one_slip_keys",
     "segment_romanized",
     "segmentation_cost",
     "split_name_tokens",
@@ -156,19 +166,29 @@ _CONTEXTS: tuple[str | None, ...] = (None, "", "ㄱ", "ㄹ")
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> dict[str, SyllableKey]:
-    """Map every syllable spelling produced by any system, in any context, to its key."""
+def _spelling_tables() -> tuple[dict[str, SyllableKey], dict[str, frozenset[str]]]:
+    """Map every syllable spelling produced by any system, in any context, to its key and its vowels.
+
+    The vowels are the Hangul vowels of every syllable that some system writes this way: "sun" is 순 in
+    RR and MR, 슨 in MR without breves, 선 in passports, so its vowels are ㅜ, ㅡ and ㅓ.
+    """
     vocab: dict[str, SyllableKey] = {}
+    vowels: dict[str, set[str]] = {}
     for initial, vowel, final in itertools.product(INITIALS, VOWELS, FINALS):
         syllable = join_syllable(initial, vowel, final)
         for system in SYSTEMS:
             for prev in _CONTEXTS:
                 spelling = normalize_latin(romanize_syllable(syllable, system, prev))
-                if spelling not in vocab:
-                    key = _parse_syllable(spelling)
-                    if key is not None:
-                        vocab[spelling] = key
-    return vocab
+                key = vocab.get(spelling) or _parse_syllable(spelling)
+                if key is not None:
+                    vocab[spelling] = key
+                    vowels.setdefault(spelling, set()).add(vowel)
+    return vocab, {spelling: frozenset(v) for spelling, v in vowels.items()}
+
+
+def _vocabulary() -> dict[str, SyllableKey]:
+    """Map every syllable spelling produced by any system, in any context, to its key."""
+    return _spelling_tables()[0]
 
 
 @lru_cache(maxsize=1)
@@ -401,3 +421,98 @@ def given_name_key(text: str) -> str:
     """
     keys = given_name_keys(text, max_results=1)
     return keys[0] if keys else ""
+
+
+@cache
+def _key_letters() -> str:
+    """Return the letters keys are made of (the onset, vowel and coda classes)."""
+    return "".join(sorted(set("".join((*_ONSETS.values(), *_NUCLEI.values(), *_CODAS.values())))))
+
+
+def one_slip_keys(key: str) -> tuple[str, ...]:
+    """Return a given-name key's letters and every string one typing slip away from them.
+
+    A typing slip in a romanized name (a letter doubled, dropped, replaced or two letters swapped:
+    "Okk-hui", "Jng", "Hyyng") usually changes one letter of its key ("okk-hi", "cng", "hyyng"), so the key
+    of the name as it should have been written is among these strings: the key with one letter deleted,
+    one key letter inserted or substituted, or two adjacent letters swapped. Syllable separators are
+    dropped first, because a slip also moves them ("Ha uEn" keys as "ha-o-en", 하은 as "ha-on").
+
+    Args:
+        key: A given-name key as returned by :func:`given_name_key`, e.g. "cng-min".
+
+    Returns:
+        Distinct strings, the key's own letters first ("cngmin", "ngmin", ...); () for an empty key.
+        Inserted and substituted letters are the letters keys are made of, so a key of n letters gives
+        about 30 n strings.
+    """
+    letters = key.replace("-", "")
+    if not letters:
+        return ()
+    alphabet = _key_letters()
+    out = dict.fromkeys([letters])
+    for i in range(len(letters) + 1):
+        for c in alphabet:
+            out.setdefault(letters[:i] + c + letters[i:], None)  # a letter left out
+        if i == len(letters):
+            break
+        out.setdefault(letters[:i] + letters[i + 1 :], None)  # a letter typed in
+        for c in alphabet:
+            out.setdefault(letters[:i] + c + letters[i + 1 :], None)  # a letter replaced
+        if i + 1 < len(letters):
+            out.setdefault(letters[:i] + letters[i + 1] + letters[i] + letters[i + 2 :], None)  # swapped
+    return tuple(out)
+
+
+def _token_vowels(token: str, script: str) -> tuple[str, ...] | None:
+    """Return the vowel strings one token can stand for; None when the token says nothing about them."""
+    if script == "han":
+        token, script = hanja_to_hangul(token) or "", "hangul"
+    if script == "hangul":
+        vowels = "".join(split_syllable(c)[1] for c in token if is_hangul_syllable(c))
+        return (vowels,) if vowels else None
+    if script != "latin":
+        return None
+    letters = re.sub("[^a-z]", "", normalize_latin(token))
+    vocab, table = _spelling_tables()
+    if letters in vocab:
+        pieces: tuple[str, ...] = (letters,)
+    else:
+        # The segmentation the key is built from (given_name_keys takes the best of the same k-best list).
+        best = _segment(letters, 4) if letters else ()
+        if not best:
+            return None
+        pieces = best[0][1]
+    sets = [table.get(piece) for piece in pieces]
+    if any(s is None for s in sets):  # a spelling no system produces (often a typing slip): unknown
+        return None
+    return tuple("".join(combo) for combo in itertools.product(*(sorted(s) for s in sets if s)))
+
+
+def given_name_vowels(text: str, max_results: int = 64) -> tuple[str, ...]:
+    """Return the sequences of Hangul vowels a given name can be written with.
+
+    The phonetic key merges vowels that every system keeps apart in some spelling (ㅓ, ㅗ, ㅜ and ㅡ are all
+    "o": 선희, 순희 and 손희 share "son-hi"), so a romanized name that shares a key with a Hangul name may
+    still be unable to spell it: "Seon-hui" and "Sŏn-hŭi" can only be 선희, while "Sun-hee" can be 선희
+    (passport), 순희 or 슨희. Comparing the Hangul name's vowels with the vowels the romanization allows
+    separates such namesakes without trusting any one system.
+
+    Args:
+        text: A given name in Hangul, hanja or any romanization ("선희", "Sun-hee", "Sŏnhŭi").
+        max_results: Above this many possible sequences the spelling is taken to say nothing.
+
+    Returns:
+        For Hangul and hanja, the one sequence of vowels ("ㅓㅢ"); for a romanization, every sequence its
+        syllables can stand for, in the segmentation its key is built from; () when the text has a
+        syllable no system spells that way (a typing slip, a foreign name) or nothing to go by.
+    """
+    combos: list[str] = [""]
+    for token, script in split_name_tokens(text):
+        options = _token_vowels(token, script)
+        if options is None:
+            return ()
+        combos = [done + more for done in combos for more in options]
+        if len(combos) > max_results:
+            return ()
+    return tuple(dict.fromkeys(c for c in combos if c))

@@ -13,7 +13,9 @@ from haven.analytics.korean import (
     SYSTEMS,
     given_name_key,
     given_name_keys,
+    given_name_vowels,
     name_keys,
+    one_slip_keys,
     romanize_given,
     romanize_name,
     segment_romanized,
@@ -235,3 +237,66 @@ def test_name_keys_never_raise(text: str) -> None:
     keys = name_keys(text)
     assert all("|" in k for k in keys.full_keys)
     assert len(keys.full_keys) <= 16
+
+
+# --- typing slips and vowels ----------------------------------------------------------------------
+
+_SLIPS = ("delete", "insert", "replace", "swap")
+
+
+def _slip(letters: str, kind: str, position: int, letter: str) -> str:
+    i = position % len(letters)
+    if kind == "delete":
+        return letters[:i] + letters[i + 1 :]
+    if kind == "insert":
+        return letters[:i] + letter + letters[i:]
+    if kind == "replace":
+        return letters[:i] + letter + letters[i + 1 :]
+    i = min(i, len(letters) - 2)
+    return letters[:i] + letters[i + 1] + letters[i] + letters[i + 2 :] if i >= 0 else letters
+
+
+@given(
+    given_hangul, st.sampled_from(_SLIPS), st.integers(0, 20), st.sampled_from("abcdefghijklmnopqrstuvwxyz")
+)
+def test_a_mistyped_key_reaches_the_key_it_was_typed_from(
+    given: str, kind: str, position: int, letter: str
+) -> None:
+    """The record whose key a slip made singular carries, among its strings, the key it should have had."""
+    key = given_name_key(given)
+    typed = _slip(key.replace("-", ""), kind, position, letter)
+    assert key.replace("-", "") in one_slip_keys(typed) or not typed
+
+
+def test_one_slip_keys() -> None:
+    keys = one_slip_keys("cng-min")
+    assert keys[0] == "cngmin"
+    assert {"congmin", "ngmin", "cngmn", "cgnmin"} <= set(keys)  # inserted, deleted, deleted, swapped
+    assert "cngmim" in keys  # replaced
+    assert "congmun" not in keys  # two slips
+    assert one_slip_keys("") == ()
+
+
+def test_given_name_vowels_tell_apart_what_the_key_merges() -> None:
+    assert given_name_key("선희") == given_name_key("순희") == given_name_key("Son-hui")
+    assert given_name_vowels("선희") == ("ㅓㅢ",)
+    assert given_name_vowels("Seon-hui") == ("ㅓㅢ",)  # RR: only 선
+    assert "ㅓㅢ" not in given_name_vowels("Soon-hee")  # passport ㅜ
+    assert {"ㅓㅢ", "ㅜㅢ"} <= set(given_name_vowels("Sun-hee"))  # passport writes both 선 and 순 "Sun"
+    assert given_name_vowels("正恩") == given_name_vowels("정은")
+    assert given_name_vowels("Hyyng-min") == ()  # a spelling no system produces says nothing
+    assert given_name_vowels("") == ()
+
+
+@settings(max_examples=150, deadline=None)
+@given(given_hangul, systems, st.sampled_from(STYLES))
+def test_every_romanization_can_spell_its_hangul_vowels(
+    given: str, system: System, style: GivenStyle
+) -> None:
+    """No system's spelling of a name rules out the name itself (else a match would lose weight)."""
+    latin = romanize_name("김", given, system, given_style=style).partition(" ")[2]
+    vowels = set(given_name_vowels(latin))
+    # A joined name may be segmented otherwise than written; then its key differs too and the vowels
+    # are not compared (the linkage compares them only for records that share a key).
+    if style != "joined" or given_name_key(latin) == given_name_key(given):
+        assert given_name_vowels(given)[0] in vowels or not vowels, (latin, vowels)

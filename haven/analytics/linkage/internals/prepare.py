@@ -24,8 +24,10 @@ import pyarrow as pa
 from haven.analytics.korean import (
     contains_hangul,
     decompose,
+    given_name_vowels,
     name_keys,
     normalize_place,
+    one_slip_keys,
     parse_name,
     surname_frequency,
     to_south_orthography,
@@ -134,21 +136,22 @@ class _NameInfo:
     given_keys: tuple[str, ...]
     full_keys: tuple[str, ...]
     given_jamo: str | None
+    given_vowels: tuple[str, ...]
 
 
 def _name_info(text: str) -> _NameInfo:
     keys = name_keys(text)
     jamo = None
-    if contains_hangul(text):
+    given = parse_name(text).given
+    if given and contains_hangul(given):
         # The jamo string of the southern spelling: 룡남 and 용남 agree, and a one-jamo slip stays close.
-        given = parse_name(text).given
-        if given and contains_hangul(given):
-            jamo = decompose(to_south_orthography(given.replace(" ", "")))
+        jamo = decompose(to_south_orthography(given.replace(" ", "")))
     return _NameInfo(
         surname_ids=tuple(sorted(keys.surname_ids)),
         given_keys=keys.given_keys,
         full_keys=tuple(sorted(keys.full_keys)),
         given_jamo=jamo,
+        given_vowels=given_name_vowels(given) if given else (),
     )
 
 
@@ -228,8 +231,13 @@ def prepare_records(
         ``county`` (gazetteer codes), ``exit_year``, blocking helpers ``birth_bin_a``/``birth_bin_b``,
         ``rare_keys`` (the record's ``full_keys`` held by at most :data:`RARE_KEY_MAX` records of this
         input, for blocking on a rare name alone), ``given_ends`` (the first and last three letters of
-        ``given_key``, for blocking on names one slip apart), and the raw-text columns if ``keep_raw``. Missing
-        values are null, empty arrays when unknown.
+        ``given_key``, for blocking on names one slip apart), ``given_key_unique`` (no other record of this
+        input holds the record's ``given_key``), ``given_slips`` (for such a record every string one typing
+        slip from its key, :func:`haven.analytics.korean.one_slip_keys`; for the others their key's letters
+        alone), ``given_vowels`` (the Hangul vowels of a Hangul given name) and ``given_vowel_options``
+        (for a record with only a romanized given name, the vowel sequences it can spell,
+        :func:`haven.analytics.korean.given_name_vowels`; null when unknown), and the raw-text columns if
+        ``keep_raw``. Missing values are null, empty arrays when unknown.
 
     Raises:
         InputError: On a missing source or record id, a duplicate (source, record_id), a year that is
@@ -272,7 +280,9 @@ def prepare_records(
     places = {t: _place(t) for t in set(origins) if t}
     report("places", len(places), len(places))
 
-    cols: dict[str, list[Any]] = {k: [] for k in (*_NAME_COLUMNS, "province", "county")}
+    cols: dict[str, list[Any]] = {
+        k: [] for k in (*_NAME_COLUMNS, "given_vowels", "given_vowel_options", "province", "county")
+    }
     for name, hangul in names:
         a = infos.get(hangul) if hangul else None
         b = infos.get(name) if name else None
@@ -283,6 +293,8 @@ def prepare_records(
         if primary is None:
             for key in _NAME_COLUMNS:
                 cols[key].append([] if key.endswith("s") else None)
+            cols["given_vowels"].append(None)
+            cols["given_vowel_options"].append(None)
             continue
         surname_ids = list(primary.surname_ids) or list(other.surname_ids if other else ())
         given_keys = _merge(primary.given_keys, other.given_keys if other else ())
@@ -295,7 +307,13 @@ def prepare_records(
         cols["given_keys"].append(given_keys)
         cols["full_key"].append(f"{surname_id}|{given_key}" if surname_id and given_key else None)
         cols["full_keys"].append(full_keys)
-        cols["given_jamo"].append(primary.given_jamo or (other.given_jamo if other else None))
+        hangul_info = primary if primary.given_jamo else other if other and other.given_jamo else None
+        cols["given_jamo"].append(hangul_info.given_jamo if hangul_info else None)
+        # The Hangul given name's vowels, or else the vowels the romanization can stand for.
+        vowels = hangul_info.given_vowels if hangul_info else ()
+        cols["given_vowels"].append(vowels[0] if vowels else None)
+        latin_vowels = None if hangul_info else list(primary.given_vowels) or None
+        cols["given_vowel_options"].append(latin_vowels)
     for origin in origins:
         place = places.get(origin) if origin else None
         cols["province"].append(place.province if place else None)
@@ -318,6 +336,20 @@ def prepare_records(
         for key in cols["given_key"]
     ]
 
+    # A typing slip makes a spelling no other record uses: a given-name key held by one record only is
+    # likely a slip of a key one edit away (a real name is spelled alike by others). Such a record gets
+    # every string one slip from its key, every other record its key alone, so that blocking on them pairs
+    # a singular spelling with the names one slip away without pairing every two common names that are.
+    given_counts: dict[str, int] = {}
+    for key in cols["given_key"]:
+        if key is not None:
+            given_counts[key] = given_counts.get(key, 0) + 1
+    unique = [None if key is None else given_counts[key] == 1 for key in cols["given_key"]]
+    slips = [
+        [] if key is None else list(one_slip_keys(key)) if alone else [key.replace("-", "")]
+        for key, alone in zip(cols["given_key"], unique, strict=True)
+    ]
+
     strings = pa.list_(pa.string())
     arrays: dict[str, pa.Array] = {
         "unique_id": pa.array(range(n), pa.int64()),
@@ -331,7 +363,11 @@ def prepare_records(
         "full_keys": pa.array(cols["full_keys"], strings),
         "rare_keys": pa.array(rare, strings),
         "given_ends": pa.array(ends, strings),
+        "given_slips": pa.array(slips, strings),
+        "given_key_unique": pa.array(unique, pa.bool_()),
         "given_jamo": pa.array(cols["given_jamo"], pa.string()),
+        "given_vowels": pa.array(cols["given_vowels"], pa.string()),
+        "given_vowel_options": pa.array(cols["given_vowel_options"], strings),
         "birth_year": pa.array(births, pa.int32()),
         "sex": pa.array(sexes, pa.string()),
         "province": pa.array(cols["province"], pa.string()),

@@ -70,7 +70,16 @@ def test_it_explains_each_pair(model_json: str) -> None:
     assert evidence.levels["birth_year"] == "Absolute difference of 'birth_year' <= 1"
     assert evidence.levels["origin"] == "same county"
     assert evidence.levels["list"] == "different lists"
-    comparisons = {"surname", "given_name", "birth_year", "sex", "origin", "exit_year", "list"}
+    comparisons = {
+        "surname",
+        "given_name",
+        "romanization",
+        "birth_year",
+        "sex",
+        "origin",
+        "exit_year",
+        "list",
+    }
     assert set(evidence.levels) == comparisons
     assert evidence.match_probability > 0.9
     assert evidence.weights["given_name"] > 5 and evidence.weights["exit_year"] > 0
@@ -201,3 +210,61 @@ def test_two_records_of_one_list_need_more_agreement(model_json: str) -> None:
     assert evidence[(0, 1)].levels["list"] == "same list"
     assert evidence[(0, 2)].levels["list"] == "different lists"
     assert evidence[(0, 1)].match_weight < evidence[(0, 2)].match_weight - 1
+
+
+def test_a_romanization_that_cannot_spell_the_hangul_weighs_against(model_json: str) -> None:
+    rows = [
+        record("a", "1", name_hangul="김선희", sex="F", birth_year="1980", origin="Hoeryong"),
+        record("b", "1", name="Kim Seon-hui", sex="F", birth_year="1980", origin="Hoeryong"),
+        record("c", "1", name="Kim Soon-hee", sex="F", birth_year="1980", origin="Hoeryong"),  # 순희
+        record("d", "1", name_hangul="김선희", sex="F", birth_year="1980", origin="Hoeryong"),
+    ]
+    result = link_records(rows, model=model_json, seed=0, threshold=0.01)
+    evidence = {(e.left, e.right): e for e in map(result.evidence, range(result.pairs.num_rows))}
+    # All four share the key "son-hi"; only a romanization against Hangul is compared.
+    assert evidence[(0, 1)].levels["romanization"] == "the romanization can spell the Hangul"
+    assert evidence[(0, 2)].levels["romanization"] == "the romanization cannot spell the Hangul"
+    assert evidence[(0, 2)].weights["romanization"] < 0 < evidence[(0, 1)].weights["romanization"]
+    assert evidence[(0, 3)].weights["romanization"] == 0  # both in Hangul: the given-name levels decide
+    assert evidence[(1, 2)].weights["romanization"] == 0  # two romanizations: nothing to check against
+
+
+def test_a_singular_spelling_one_slip_from_a_shared_one_is_a_slip(model_json: str) -> None:
+    fields = {"sex": "M", "birth_year": "1970", "origin": "Musan"}
+    rows = [
+        record("a", "1", name="Choe Jong-min", **fields),
+        record("b", "1", name="Choe Jong-min", **fields),
+        record("c", "1", name="Choe Jong-mn", **fields),  # a dropped vowel: no one else spells it so
+        record("d", "1", name="Choe Jong-mi", **fields),
+        record("e", "1", name="Choe Jong-mi", **fields),  # a real name one letter from Jong-min
+    ]
+    result = link_records(rows, model=model_json, seed=0, threshold=0.01)
+    levels = {
+        (e.left, e.right): e.levels["given_name"] for e in map(result.evidence, range(result.pairs.num_rows))
+    }
+    assert levels[(0, 2)] == "one slip apart"
+    assert levels.get((0, 3), "not scored") in ("similar", "not scored")
+
+
+def test_a_model_moves_to_another_backend_only_if_its_settings_are_current(model_json: str) -> None:
+    from haven.analytics.linkage.internals.engine import _for_dialect
+
+    model = {**json.loads(model_json), "sql_dialect": "duckdb"}  # as a run stores it
+    moved = _for_dialect(model, "spark", "link_and_dedupe")
+    conditions = [lv["sql_condition"] for c in moved["comparisons"] for lv in c["comparison_levels"]]
+    assert any("`" in sql for sql in conditions)  # Spark's quoting
+    m = {
+        c["output_column_name"]: [lv.get("m_probability") for lv in c["comparison_levels"]]
+        for c in model["comparisons"]
+    }
+    assert {
+        c["output_column_name"]: [lv.get("m_probability") for lv in c["comparison_levels"]]
+        for c in moved["comparisons"]
+    } == m  # every trained parameter carried over, level by level
+    # A model saved before the romanization comparison existed cannot be carried over level by level.
+    earlier = {
+        **model,
+        "comparisons": [c for c in model["comparisons"] if c["output_column_name"] != "romanization"],
+    }
+    with pytest.raises(ValueError, match="earlier version"):
+        _for_dialect(earlier, "spark", "link_and_dedupe")

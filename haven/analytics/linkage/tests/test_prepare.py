@@ -115,3 +115,32 @@ def test_rare_keys_hold_only_names_few_records_share() -> None:
     # ... a rare one is, in every script.
     assert set(rows[-1]["rare_keys"]) & set(rows[-2]["rare_keys"]) == {"남궁|ha-nol"}
     assert set(rows[-1]["rare_keys"]) == set(rows[-1]["full_keys"])
+
+
+def test_only_a_singular_given_name_key_carries_the_keys_one_slip_away() -> None:
+    rows = prepare_records(
+        [
+            record("a", "1", name="Choe Jong-min"),
+            record("a", "2", name="Choe Jong-min", birth_year="1970"),
+            record("b", "1", name="Choe Jong-mn"),  # a dropped vowel
+        ]
+    ).to_pylist()
+    assert [r["given_key_unique"] for r in rows] == [False, False, True]
+    # Records sharing a key hold its letters alone; the singular one reaches them in one slip.
+    assert rows[0]["given_slips"] == ["congmin"]
+    assert "congmin" in rows[2]["given_slips"] and rows[2]["given_slips"][0] == "congmn"
+
+
+def test_given_vowels_come_from_hangul_and_options_from_a_romanization_alone() -> None:
+    rows = prepare_records(
+        [
+            record("a", "1", name="Kim Sun-hee", name_hangul="김선희"),
+            record("a", "2", name="Kim Soon-hee"),
+            record("a", "3", name="Kim Seon-hui"),
+            record("a", "4"),
+        ]
+    ).to_pylist()
+    assert (rows[0]["given_vowels"], rows[0]["given_vowel_options"]) == ("ㅓㅢ", None)
+    assert rows[1]["given_vowels"] is None and "ㅓㅢ" not in rows[1]["given_vowel_options"]
+    assert rows[2]["given_vowel_options"] == ["ㅓㅢ"]
+    assert (rows[3]["given_vowels"], rows[3]["given_vowel_options"]) == (None, None)
