@@ -77,7 +77,14 @@ def runs_for(user: Any) -> QuerySet[LinkageRun]:
 
 
 def run_for_user(user: Any, pk: Any, *, request: Any = None) -> LinkageRun:
-    run = LinkageRun.objects.select_related("created_by", "model_from").filter(pk=_int(pk)).first()
+    # The trained model (encrypted; hundreds of kilobytes with its term frequencies) is read only by the services
+    # that rescore or export: deferred, so that a review page does not decrypt it, and its source run's, each time.
+    run = (
+        LinkageRun.objects.select_related("created_by", "model_from")
+        .defer("model_json", "model_from__model_json")
+        .filter(pk=_int(pk))
+        .first()
+    )
     if run is None or not run_visible(user, run):
         _refuse(user, "linkage.linkagerun", pk, request)
     return run
