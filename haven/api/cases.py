@@ -98,15 +98,16 @@ def cases_out(user: Any, cases: list[Case]) -> list[dict[str, Any]]:
 def _terms_by_case(through: Any, case_ids: list[int]) -> dict[int, list[Term]]:
     """Return the terms linked to each case through ``through``, in the vocabulary's order."""
     links = list(through.objects.filter(case_id__in=case_ids).values_list("case_id", "term_id"))
-    terms = Term.objects.filter(pk__in={t for _c, t in links}).only(
-        "code", "label_en", "label_ko", "vocabulary_id", "sort_order"
+    # In Term's own ordering, as the case's related managers give them.
+    terms = list(
+        Term.objects.filter(pk__in={t for _c, t in links}).only(
+            "code", "label_en", "label_ko", "vocabulary_id", "sort_order"
+        )
     )
-    by_pk = {t.pk: t for t in terms}
+    position = {t.pk: i for i, t in enumerate(terms)}
     out: dict[int, list[Term]] = {}
-    for case_id, term_id in links:
-        out.setdefault(case_id, []).append(by_pk[term_id])
-    for linked in out.values():
-        linked.sort(key=lambda t: (t.vocabulary_id, t.sort_order, t.pk))
+    for case_id, term_id in sorted(links, key=lambda link: position[link[1]]):
+        out.setdefault(case_id, []).append(terms[position[term_id]])
     return out
 
 
