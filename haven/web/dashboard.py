@@ -251,8 +251,6 @@ def search_url(params: dict[str, str], **extra: object) -> str:
 # ---- counts, cached per visibility class and version of the records ------------------------------------------
 
 T = TypeVar("T")
-# Kept counts are recounted in the background until they are this many times HAVEN_COUNTS_CACHE_SECONDS old.
-KEEP_FACTOR = 12
 
 
 def records_version() -> str:
@@ -288,8 +286,8 @@ def cached_counts(user: Any, filters: search.Filters, kind: str, compute: Callab
     outside the services, which write no audit entry and so no new version, can go unseen). Otherwise they
     are counted again (:mod:`haven.web.recount`): in the background, the kept counts being returned meanwhile
     (marked with their time when the records have changed since), as long as they are less than
-    :data:`KEEP_FACTOR` times that age; older ones, or none, are counted while the reader waits. Only counts
-    are cached, never a label or a record.
+    :data:`haven.web.recount.KEEP_FACTOR` times that age; older ones, or none, are counted while the reader
+    waits. Only counts are cached, never a label or a record.
     """
     ttl = int(getattr(settings, "HAVEN_COUNTS_CACHE_SECONDS", 300))
     if ttl <= 0:
@@ -304,7 +302,7 @@ def cached_counts(user: Any, filters: search.Filters, kind: str, compute: Callab
 
     def count_and_keep() -> T:
         value = compute()
-        cache.set(key, {"version": version, "value": value, "at": timezone.now()}, ttl * KEEP_FACTOR)
+        cache.set(key, {"version": version, "value": value, "at": timezone.now()}, ttl * recount.KEEP_FACTOR)
         return value
 
     if kept is None:

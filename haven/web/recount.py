@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 _running: dict[str, threading.Thread] = {}
 _running_lock = threading.Lock()
 CLAIM_SECONDS = 60
+# Out-of-date counts are shown while being recounted until they are this many times their usual age old; older
+# ones are counted while the reader waits (the search's and the dashboard's kept counts alike).
+KEEP_FACTOR = 12
 
 
 def in_background() -> bool:

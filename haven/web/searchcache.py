@@ -43,10 +43,11 @@ from haven.crypto.keyring import audit_fingerprint
 from haven.places.models import Location
 from haven.records.models import Act, Event, Involvement, Person
 from haven.vocab.models import Term
+from haven.web import recount
 from haven.web.models import SearchCounts, SearchState
 
 MAX_AGE = timedelta(minutes=5)
-KEEP = 12 * MAX_AGE  # older counts are never shown, even while being counted again
+KEEP = recount.KEEP_FACTOR * MAX_AGE  # older counts are never shown, even while being counted again
 _WATCHED = (Event, Act, Person, Involvement, Location, Term)
 _NEWEST = (Event, Act, Person, Involvement)
 # Every service that writes documentation records appends one of these to the audit log in its own
