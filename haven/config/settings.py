@@ -80,7 +80,9 @@ if HAVEN_JOBS not in {"worker", "thread", "inline"}:
 # the reader waits ("inline", the tests' default). Counts older than HAVEN_COUNTS_CACHE_SECONDS are never shown.
 HAVEN_COUNTS_REFRESH = envstr("HAVEN_COUNTS_REFRESH", "inline" if HAVEN_MODE == "test" else "background")
 if HAVEN_COUNTS_REFRESH not in {"background", "inline"}:
-    raise ImproperlyConfigured(f"HAVEN_COUNTS_REFRESH must be background or inline, not {HAVEN_COUNTS_REFRESH!r}")
+    raise ImproperlyConfigured(
+        f"HAVEN_COUNTS_REFRESH must be background or inline, not {HAVEN_COUNTS_REFRESH!r}"
+    )
 HAVEN_COUNTS_CACHE_SECONDS = int(envstr("HAVEN_COUNTS_CACHE_SECONDS", "300"))
 
 INSTALLED_APPS = [

@@ -68,7 +68,16 @@ def test_a_run_links_the_lists_and_stores_pairs_and_clusters(lists: Lists) -> No
     ids = [p.pk for p in lists.persons]
     assert pairwise_f1(_clusters(run, ids), lists.truth) > 0.9
     pair = CandidatePair.objects.filter(run=run).order_by("-match_probability").first()
-    assert set(pair.evidence) == {"surname", "given_name", "romanization", "birth_year", "sex", "origin", "exit_year", "list"}
+    assert set(pair.evidence) == {
+        "surname",
+        "given_name",
+        "romanization",
+        "birth_year",
+        "sex",
+        "origin",
+        "exit_year",
+        "list",
+    }
     assert all(isinstance(g, int) and isinstance(w, float) for g, w in pair.evidence.values())
     assert pair.uncertainty == pytest.approx(abs(pair.match_probability - 0.5))
     assert run.level_labels["origin"]["3"] == "same county"
