@@ -972,7 +972,7 @@ class SearchView(ApiView):
                     "label": str(f.label),
                     "values": [{"value": v, "label": str(label), "count": c} for v, label, c in f.values],
                 }
-                for f in result.facets
+                for f in result.facets or []  # the API always counts them (facets_later is for the web page)
             ],
         }
         return Response(s.SearchResultSerializer(data).data)

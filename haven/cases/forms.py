@@ -23,6 +23,7 @@ from haven.cases.models import (
     RiskLevel,
 )
 from haven.lib.dates import DateParseError, ImpreciseDate
+from haven.lib.widgets import ListedChoices, QuickSelect
 from haven.places.models import Location
 from haven.records.models import Confidentiality, Sex
 from haven.vocab.models import Term
@@ -46,12 +47,18 @@ class ImpreciseDateField(forms.CharField):
 
 
 class TermField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = QuickSelect
+    iterator = ListedChoices
+    keep_choices = True
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * max(obj.depth - 1, 0)}{obj.label}"
 
 
 class TermsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     widget = forms.CheckboxSelectMultiple
+    iterator = ListedChoices
+    keep_choices = True
 
     def label_from_instance(self, obj: Any) -> str:
         return obj.label
@@ -61,23 +68,33 @@ class TermsSelectField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg
     """A long, nested list (perpetrator types): a multiple select, indented by depth."""
 
     widget = forms.SelectMultiple(attrs={"size": 8})
+    iterator = ListedChoices
+    keep_choices = True
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * max(obj.depth - 1, 0)}{obj.label}"
 
 
 class PlaceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = QuickSelect
+    iterator = ListedChoices
+    keep_choices = True
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * max(obj.path.count('/') - 2, 0)}{obj.name}"
 
 
 class UserField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = QuickSelect
+    iterator = ListedChoices
+
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
 class UsersField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     widget = forms.CheckboxSelectMultiple
+    iterator = ListedChoices
 
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
@@ -85,12 +102,16 @@ class UsersField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 
 class PartnersField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     widget = forms.CheckboxSelectMultiple
+    iterator = ListedChoices
 
     def label_from_instance(self, obj: Any) -> str:
         return obj.name
 
 
 class PartnerField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = QuickSelect
+    iterator = ListedChoices
+
     def label_from_instance(self, obj: Any) -> str:
         return obj.name
 

@@ -5,6 +5,11 @@ facet counts a few hundred milliseconds; both are read far more often than the r
 counts are out of date, the reader gets them at once (the page says they are being counted again, where it
 matters) and one thread recounts them for everyone who shares them.
 
+Each process has one recounting thread, which takes the recounts one at a time from a queue, and the threads
+of all the server's processes take turns (a slot claimed in the shared cache): when thirty new searches are
+made at once, their counts are made one after another, on one core, while the readers keep the others,
+instead of thirty threads taking every core from the readers.
+
 ``HAVEN_COUNTS_REFRESH`` "background" (the default) does that; "inline" (the tests' default) recounts while the
 reader waits, so that a test sees the effect of a write at once.
 """
@@ -12,22 +17,34 @@ reader waits, so that a test sees the effect of a write at once.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 
 logger = logging.getLogger(__name__)
 
-# Threads recounting, by what they recount (one per key at a time in a process).
-_running: dict[str, threading.Thread] = {}
-_running_lock = threading.Lock()
 CLAIM_SECONDS = 60
+SLOT = "haven.recount.slot"  # held by the one recount running in the whole server
+SLOT_POLL_SECONDS = 0.1
 # Out-of-date counts are shown while being recounted until they are this many times their usual age old; older
 # ones are counted while the reader waits (the search's and the dashboard's kept counts alike).
 KEEP_FACTOR = 12
+# At most this many recounts wait in a process's queue; past it a recount is not queued (its kept counts are
+# still shown, and a later reader asks again), so a burst of new searches cannot build an unbounded backlog.
+MAX_QUEUED = 100
+
+# What this process has queued or is recounting, by key; the queue; the thread that works through it.
+_pending: set[str] = set()
+_queue: queue.Queue[tuple[str, str, Callable[[], None]]] = queue.Queue()
+_worker: threading.Thread | None = None
+_lock = threading.Lock()
 
 
 def in_background() -> bool:
@@ -36,36 +53,104 @@ def in_background() -> bool:
 
 
 def recount_in_background(key: str, recount: Callable[[], None]) -> None:
-    """Run ``recount`` in a thread, unless this or another process is already recounting ``key``.
+    """Queue ``recount`` for this process's recounting thread, unless ``key`` is already being recounted.
 
     ``key`` names what is recounted and the version it is recounted for (a short string without spaces). The
     processes of one server share the cache: the first to claim the key recounts, and gives the claim up when
     done; a claim lapses after a minute, so a recount lost with its process (a restarted worker) is made again
     by a later reader.
     """
-    with _running_lock:
-        running = _running.get(key)
-        if running is not None and running.is_alive():
+    global _worker
+    with _lock:
+        if key in _pending or len(_pending) >= MAX_QUEUED:
             return
-        claim = f"haven.recount:{key}"
-        if not cache.add(claim, 1, CLAIM_SECONDS):
-            return
+        _pending.add(key)  # held while claiming (outside the lock: a cache write may wait for the database)
+    claim = f"haven.recount:{key}"
+    if not _add(claim):
+        with _lock:
+            _pending.discard(key)
+        return
+    with _lock:
+        _queue.put((key, claim, recount))
+        if _worker is None or not _worker.is_alive():
+            _worker = threading.Thread(target=_work, name="haven-recount", daemon=True)
+            _worker.start()
 
-        def run() -> None:
+
+def _work() -> None:
+    """Recount what is queued, one at a time; close this thread's database connection whenever the queue is empty."""
+    while True:
+        key, claim, recount = _queue.get()
+        try:
+            token = _take_slot()
+            _cache(cache.touch, claim, CLAIM_SECONDS)  # it may have waited in the queue: a minute from now
             try:
                 recount()
-            except Exception:  # a failed recount must not take the worker down; the next reader tries again
-                logger.exception("recounting %s in the background failed", key)
             finally:
-                cache.delete(claim)
-                connection.close()  # this thread's own database connection
+                if _cache(cache.get, SLOT) == token:  # not if it lapsed and another process holds it now
+                    _cache(cache.delete, SLOT)
+        except Exception:  # a failed recount must not stop the thread; the next reader asks again
+            logger.exception("recounting %s in the background failed", key)
+        finally:
+            _cache(cache.delete, claim)
+            with _lock:
+                _pending.discard(key)
+            if _queue.empty():
+                connection.close()  # this thread's own; a connection idle until the next burst would be held open
+            else:
+                connection.close_if_unusable_or_obsolete()  # e.g. after the database restarted
+            _queue.task_done()
 
-        thread = threading.Thread(target=run, name="haven-recount", daemon=True)
-        _running[key] = thread
-        thread.start()
+
+def _cache(call: Callable[..., Any], *args: Any) -> Any:
+    """Call the shared cache, trying again for up to half a second if it fails; on failure, return None.
+
+    The cache is a table of the database: in the tests' shared in-memory SQLite database a write finds it locked
+    at once by another connection's write. (A file database waits for the lock itself, up to its timeout, and
+    is not tried again after that.) A claim or slot not given up lapses by itself.
+    """
+    deadline = time.monotonic() + 0.5
+    while True:
+        try:
+            return call(*args)
+        except DatabaseError:
+            if time.monotonic() >= deadline:
+                logger.exception("the recount's cache call failed")
+                return None
+            time.sleep(0.01)
+
+
+def _add(claim: str) -> bool:
+    """Claim ``claim`` in the shared cache; False if another process holds it.
+
+    Django's database cache answers False both when the key is held and when its insert failed (it lets
+    concurrent writes fail quietly; the tests' shared in-memory SQLite database fails them at once): a key
+    that is not there is asked for again, for up to half a second.
+    """
+    deadline = time.monotonic() + 0.5
+    while True:
+        if _cache(cache.add, claim, 1, CLAIM_SECONDS):
+            return True
+        if _cache(cache.get, claim) is not None or time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+
+
+def _take_slot() -> str:
+    """Wait until no other recount runs in the server, and claim the turn (it lapses with CLAIM_SECONDS, so a
+    process that dies while recounting does not stop the others for longer); return the claim's token."""
+    token = uuid.uuid4().hex
+    while True:
+        if _cache(cache.get, SLOT) is None and _cache(cache.add, SLOT, token, CLAIM_SECONDS):
+            return token
+        time.sleep(SLOT_POLL_SECONDS)
 
 
 def wait_for_recounts(timeout: float = 60) -> None:
-    """Wait until the recounts this process started are done (tests and benchmarks)."""
-    for thread in list(_running.values()):
-        thread.join(timeout)
+    """Wait until the recounts this process queued are done (tests and benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with _lock:
+            if not _pending:
+                return
+        time.sleep(0.01)

@@ -13,7 +13,6 @@ colleague cost a few small queries.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,11 +23,11 @@ from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import F, Func, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts import policy
 from haven.accounts.models import Organisation
+from haven.lib.widgets import ListedChoices, QuickSelect
 from haven.places.models import Location
 from haven.records.imprecise import in_period
 from haven.records.models import Act, Confidentiality, Event, Involvement, Person, Sex
@@ -48,65 +47,15 @@ AGE_BANDS: list[tuple[str, int | None, int | None]] = [
 ]
 
 
-def _attrs(attrs: dict[str, Any]) -> str:
-    # As Django's attrs.html: True gives a bare attribute; False and None leave it out. Every part escaped.
-    return "".join(
-        f" {html.escape(str(name))}"
-        if value is True
-        else f' {html.escape(str(name))}="{html.escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False and value is not None
-    )
-
-
-class QuickSelect(forms.Select):
-    """A select that writes its options in Python.
-
-    The gazetteer and the vocabularies give the search form hundreds of options, and Django renders each
-    through the template engine: that was most of the search page's time. The HTML is that of Django's
-    select.html and select_option.html (option groups are not used here), every value and label escaped.
-    """
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
-        selected_values = self.format_value(value)
-        options = []
-        has_selected = False
-        for option_value, label in self.choices:
-            if option_value is None:
-                option_value = ""
-            # As ChoiceWidget.optgroups: only the first option with the value is selected.
-            selected = not has_selected and str(option_value) in selected_values
-            has_selected |= selected
-            options.append(
-                f'<option value="{html.escape(str(option_value))}"{" selected" if selected else ""}>'
-                f"{html.escape(str(label))}</option>"
-            )
-        built = self.build_attrs(self.attrs, attrs)
-        body = "\n  ".join(options)
-        return mark_safe(  # noqa: S308 - built from escaped parts only
-            f'<select name="{html.escape(name)}"{_attrs(built)}>\n  {body}\n</select>'
-        )
-
-
-class _ListedChoices(forms.models.ModelChoiceIterator):
-    """Read the choices with one plain query: Django's ``.iterator()`` opens a server-side cursor on
-    PostgreSQL (three round trips per field)."""
-
-    def __iter__(self) -> Any:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
-
-
 class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     widget = QuickSelect
-    iterator = _ListedChoices
+    iterator = ListedChoices
 
 
 class TermChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     widget = QuickSelect
-    iterator = _ListedChoices
+    iterator = ListedChoices
+    keep_choices = True
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * max(obj.depth - 1, 0)}{obj.label}"
@@ -114,7 +63,8 @@ class TermChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class PlaceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     widget = QuickSelect
-    iterator = _ListedChoices
+    iterator = ListedChoices
+    keep_choices = True
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * max(obj.path.count('/') - 2, 0)}{obj.name}"
@@ -255,7 +205,7 @@ class SearchResult:
     count: int  # how many events match
     page: Page[Event]  # the requested page of ``events``, already fetched
     persons: list[Person]
-    facets: list[Facet]
+    facets: list[Facet] | None  # None: being counted in the background (see run_search)
     names_searched: bool
 
 
@@ -403,19 +353,23 @@ _PTYPE_SQL = (  # the ORM's SQL for the visible perpetrator types goes in the br
     f'SELECT \'p\', "pty", NULL, NULL, NULL, COUNT(*) FROM (SELECT DISTINCT "pty", "ev" FROM ({_JOINED}) AS "pt") '  # noqa: S608
     'AS "p" GROUP BY "pty"'
 )
+_TOTAL_SQL = "SELECT 'n', NULL, NULL, NULL, NULL, COUNT(*) FROM \"matches\""
 _PAGE_SQL = (
     f"SELECT 'r', \"eid\", NULL, NULL, NULL, ROW_NUMBER() OVER (ORDER BY {_ORDER_SQL}) FROM "  # noqa: S608
     f'(SELECT "eid", "ds", "de" FROM "matches" ORDER BY {_ORDER_SQL} LIMIT %s OFFSET %s) AS "r"'
 )
 
 
-def _statement(user: Any, events: QuerySet[Event], page: tuple[int, int] | None) -> tuple[str, list[Any]]:
+def _statement(
+    user: Any, events: QuerySet[Event], page: tuple[int, int] | None, *, facets: bool = True
+) -> tuple[str, list[Any]]:
     """Return one SQL statement giving every facet count (and the ids of one page) of ``events``.
 
     The matching events are computed once (the ``matches`` CTE) and every count is one GROUP BY over them,
     instead of each facet evaluating the text search again. The parts are the ORM's own SQL for the
     policy-filtered querysets, so visibility is decided exactly as everywhere else; every value in them is
-    a parameter.
+    a parameter. Without ``facets``: only how many events match, and the page (the acts and perpetrators of
+    the matching events, most of the statement's work for a common word, are left alone).
     """
     matches = events.order_by().values(
         eid=F("pk"),
@@ -441,6 +395,12 @@ def _statement(user: Any, events: QuerySet[Event], page: tuple[int, int] | None)
         _visible_perpetrator_types(user).order_by().values(ev=F("involvement__event_id"), pty=F("term_id"))
     )
     matches_sql, matches_params = _sql(matches)
+    if not facets:
+        limit, offset = page or (PAGE_SIZE, 0)
+        return (
+            f'WITH "matches" AS MATERIALIZED ({matches_sql}) {_TOTAL_SQL} UNION ALL {_PAGE_SQL}',
+            [*matches_params, limit, offset],
+        )
     acts_sql, acts_params = _sql(acts)
     ptypes_sql, ptypes_params = _sql(ptypes)
     parts = [*_FACET_SQL, _PTYPE_SQL.format(ptypes_sql)]
@@ -455,9 +415,11 @@ def _statement(user: Any, events: QuerySet[Event], page: tuple[int, int] | None)
     return head + " UNION ALL ".join(parts), params
 
 
-def _rows(user: Any, events: QuerySet[Event], page: tuple[int, int] | None) -> list[tuple[Any, ...]]:
+def _rows(
+    user: Any, events: QuerySet[Event], page: tuple[int, int] | None, *, facets: bool = True
+) -> list[tuple[Any, ...]]:
     try:
-        sql, params = _statement(user, events, page)
+        sql, params = _statement(user, events, page, facets=facets)
     except (
         EmptyResultSet
     ):  # nothing can match (no compartment granted, say): Django asks the database nothing
@@ -478,10 +440,12 @@ def _rows(user: Any, events: QuerySet[Event], page: tuple[int, int] | None) -> l
 class _Aggregates:
     total: int
     page_ids: list[int]
-    facets: list[Facet]
+    facets: list[Facet] | None
 
 
-def _aggregates(user: Any, filters: Filters, rows: list[tuple[Any, ...]]) -> _Aggregates:
+def _aggregates(
+    user: Any, filters: Filters, rows: list[tuple[Any, ...]], *, facets: bool = True
+) -> _Aggregates:
     """Turn the rows of :func:`_statement` into the total, the page's ids and the labelled facets."""
     by_year: dict[int, int] = {}
     by_path: dict[str, int] = {}
@@ -510,12 +474,16 @@ def _aggregates(user: Any, filters: Filters, rows: list[tuple[Any, ...]]) -> _Ag
             by_band[ikey] = n
         elif kind == "p":
             by_ptype[ikey] = n
+        elif kind == "n":
+            total = n
         else:
             ranked.append((n, ikey))
     return _Aggregates(
         total=total,
         page_ids=[pk for _rank, pk in sorted(ranked)],
-        facets=_facets(user, filters, by_year, by_path, by_org, by_level, by_type, by_sex, by_band, by_ptype),
+        facets=_facets(user, filters, by_year, by_path, by_org, by_level, by_type, by_sex, by_band, by_ptype)
+        if facets
+        else None,
     )
 
 
@@ -578,7 +546,7 @@ def _facets(
 
 def facets(user: Any, events: QuerySet[Event], filters: Filters) -> list[Facet]:
     """Return counts of the matching events (or, for victims, people) by each filter's values."""
-    return _aggregates(user, filters, _rows(user, events, None)).facets
+    return _aggregates(user, filters, _rows(user, events, None)).facets or []
 
 
 def _place_counts(paths: dict[str, int], within: Location | None) -> list[tuple[str, str, str]]:
@@ -626,21 +594,47 @@ def _cache_what(parsed: ParsedQuery, filters: Filters) -> dict[str, Any]:
 
 
 def _counted(
-    user: Any, parsed: ParsedQuery, filters: Filters, events: QuerySet[Event], number: int
+    user: Any,
+    parsed: ParsedQuery,
+    filters: Filters,
+    events: QuerySet[Event],
+    number: int,
+    *,
+    facets_later: bool = False,
 ) -> _Aggregates:
-    """Return the counts of the search and the ids of page ``number``: kept ones if any, else computed."""
+    """Return the counts of the search and the ids of page ``number``: kept ones if any, else computed.
+
+    With ``facets_later`` (the web page) and counts recounted in the background, a search without kept counts
+    is answered with its total and page at once, and the facets are counted by the recounting thread.
+    """
     key = searchcache.cache_key(user, _cache_what(parsed, filters))
     kept = searchcache.counts_get(key)
+    later = facets_later and recount.in_background()
     if kept is not None and not kept[1] and not recount.in_background():
         kept = None  # past its age: counted again while the reader waits
+    if kept is not None and kept[0].get("partial") and not later:
+        kept = None  # only the total is kept, and this caller wants the facets now
     if kept is None:
+        if later:
+            rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
+            found = _aggregates(user, filters, rows, facets=False)
+            if number == 1:
+                # Kept until the facets are (the same key): the next readers of this search, before the thread
+                # is done, get the total and the first page without counting again.
+                total = [row for row in rows if row[0] == "n"]
+                searchcache.counts_put(
+                    key, {"rows": total, "first_page": found.page_ids, "partial": True}, replace=False
+                )
+            _count_in_background(user, filters, events, key)
+            return found
         return _count_and_keep(user, filters, events, key, number)
     data, young = kept
-    if not young:
+    if not young or data.get("partial"):
         # The same data version (the key holds it), only older than searchcache.MAX_AGE: shown as kept while a
         # thread counts again, for a change made around the services (no new version) to show up next time.
-        recount.recount_in_background(key, lambda: _count_and_keep(user, filters, events, key, 1))
-    found = _aggregates(user, filters, [tuple(row) for row in data["rows"]])
+        # Or the facets are still to be counted (a thread does, unless one already is).
+        _count_in_background(user, filters, events, key)
+    found = _aggregates(user, filters, [tuple(row) for row in data["rows"]], facets=not data.get("partial"))
     if number == 1 and "first_page" in data:
         found.page_ids = list(data["first_page"])
     else:
@@ -662,17 +656,24 @@ def _count_and_keep(
     return found
 
 
+def _count_in_background(user: Any, filters: Filters, events: QuerySet[Event], key: str) -> None:
+    recount.recount_in_background(key, lambda: _count_and_keep(user, filters, events, key, 1))
+
+
 def run_search(
-    user: Any, raw_query: str, filters: Filters, *, page: int = 1
+    user: Any, raw_query: str, filters: Filters, *, page: int = 1, facets_later: bool = False
 ) -> tuple[ParsedQuery, SearchResult]:
     """Search: the matching events (counted, one page of them fetched), persons by name and the facets.
 
-    ``page`` is clamped into the pages that exist, as :meth:`Paginator.get_page` does.
+    ``page`` is clamped into the pages that exist, as :meth:`Paginator.get_page` does. With ``facets_later``,
+    a search whose counts are not kept yet gets ``facets`` None: only the total and the page are counted
+    while the reader waits (for a common word, a fifth of the work), and the facets in the background;
+    :func:`kept_facets` gives them once they are ready. The results themselves are never out of date.
     """
     parsed = parse_query(raw_query)
     events = filter_events(user, parsed, filters)
     number = max(int(page), 1)
-    found = _counted(user, parsed, filters, events, number)
+    found = _counted(user, parsed, filters, events, number, facets_later=facets_later)
     paginator = CountedPaginator(events, PAGE_SIZE, count=found.total)
     ids = found.page_ids
     if number > paginator.num_pages:
@@ -692,3 +693,21 @@ def run_search(
         facets=found.facets,
         names_searched=policy.has(user, policy.C.VIEW_IDENTIFYING),
     )
+
+
+def kept_facets(user: Any, raw_query: str, filters: Filters) -> list[Facet] | None:
+    """Return the facets of a search if they are counted, else None (and make sure they are being counted).
+
+    For the search page's facets, asked again while they are counted in the background. When counts are
+    counted while the reader waits (``HAVEN_COUNTS_REFRESH`` "inline"), they are counted now.
+    """
+    parsed = parse_query(raw_query)
+    key = searchcache.cache_key(user, _cache_what(parsed, filters))
+    kept = searchcache.counts_get(key)
+    if kept is not None and not kept[0].get("partial"):
+        return _aggregates(user, filters, [tuple(row) for row in kept[0]["rows"]]).facets
+    events = filter_events(user, parsed, filters)
+    if not recount.in_background():
+        return _count_and_keep(user, filters, events, key, 1).facets
+    _count_in_background(user, filters, events, key)
+    return None

@@ -118,18 +118,22 @@ def counts_get(key: str) -> tuple[dict[str, Any], bool] | None:
 _last_prune: float | None = None
 
 
-def counts_put(key: str, data: dict[str, Any]) -> None:
-    """Keep ``data`` under ``key``; now and then (every :data:`MAX_AGE` per process) drop unusable entries."""
+def counts_put(key: str, data: dict[str, Any], *, replace: bool = True) -> None:
+    """Keep ``data`` under ``key``; now and then (every :data:`MAX_AGE` per process) drop unusable entries.
+
+    Without ``replace``, an entry already kept stays (a search's partial counts never overwrite its full ones).
+    """
     global _last_prune
     created = now()
     if _last_prune is None or time.monotonic() - _last_prune >= MAX_AGE.total_seconds():
         _last_prune = time.monotonic()
         SearchCounts.objects.filter(created_at__lt=created - KEEP).delete()
+    entry = SearchCounts(key=key, data=data, created_at=created)
+    if not replace:
+        SearchCounts.objects.bulk_create([entry], ignore_conflicts=True)
+        return
     SearchCounts.objects.bulk_create(
-        [SearchCounts(key=key, data=data, created_at=created)],
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=["data", "created_at"],
+        [entry], update_conflicts=True, unique_fields=["key"], update_fields=["data", "created_at"]
     )
 
 

@@ -12,6 +12,7 @@ from haven.web.intake import views as intake_views
 app_name = "web"
 urlpatterns = [
     path("search/", views.search_page, name="search"),
+    path("search/facets/", views.search_facets, name="search_facets"),
     path("records/persons/<int:pk>/", views.person_detail, name="person"),
     path("records/events/<int:pk>/", views.event_detail, name="event"),
     path("records/acts/<int:pk>/", views.act_detail, name="act"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from haven.accounts import policy
 from haven.audit.models import AuditAction
@@ -74,8 +78,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         event_texts_catch_up()
         filters = search.Filters.from_form(form.cleaned_data)
         raw = form.cleaned_data.get("q") or ""
+        # Counts by filter later (in the background), unless asked for now: the link shown without JavaScript.
         parsed, result = search.run_search(
-            request.user, raw, filters, page=form.cleaned_data.get("page") or 1
+            request.user,
+            raw,
+            filters,
+            page=form.cleaned_data.get("page") or 1,
+            facets_later=request.GET.get("facets") != "now",
         )
         page = result.page
         audit_record(
@@ -92,6 +101,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         )
         params = request.GET.copy()
         params.pop("page", None)
+        params.pop("facets", None)
         context.update(
             {
                 "searched": True,
@@ -100,10 +110,72 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 "page": page,
                 "persons": [(p, pages.person_label(request.user, p)) for p in result.persons],
                 "base_query": params.urlencode(),
-                "facets": _facet_links(params, result.facets),
+                **_facets_context(params, result.facets, attempt=0),
             }
         )
     return render(request, "web/search.html", context)
+
+
+# While a search's facets are counted in the background, its page asks for them once a second, this many times.
+FACET_ATTEMPTS = 60
+
+
+@require_GET
+def search_facets(request: HttpRequest) -> HttpResponse:
+    """The facets of a search (the search page's aside), asked again until they are counted.
+
+    Counts only, "<5" masking applied as on the page. The answer that gives counts is audited as a search (the
+    address could be asked for directly, without the page).
+    """
+    if not policy.has(request.user, policy.C.VIEW_RECORDS):
+        raise Http404("No such page.")
+    form = search.SearchForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    filters = search.Filters.from_form(form.cleaned_data)
+    raw = form.cleaned_data.get("q") or ""
+    facets = search.kept_facets(request.user, raw, filters)
+    if facets is not None:
+        audit_record(
+            actor=request.user,
+            action=AuditAction.RECORD_SEARCHED,
+            request=request,
+            details={
+                "via": "facets",
+                "query": audit_fingerprint(raw, "audit.search") if raw else None,
+                "filters": filters.for_audit(),
+            },
+        )
+    params = request.GET.copy()
+    for name in ("page", "attempt", "facets"):
+        params.pop(name, None)
+    try:
+        attempt = max(1, int(request.GET.get("attempt", "1")))
+    except ValueError:
+        attempt = 1
+    return render(request, "web/_search_facets.html", _facets_context(params, facets, attempt=attempt))
+
+
+def _with(params: Any, **more: str) -> str:
+    extended = params.copy()
+    extended.update(more)
+    return extended.urlencode()
+
+
+def _facets_context(params: Any, facets: list[search.Facet] | None, *, attempt: int) -> dict[str, object]:
+    """The search page's facets, or (while they are counted) the address that asks for them again."""
+    if facets is not None:
+        return {"facets": _facet_links(params, facets), "facets_pending": False}
+    again = params.copy()
+    again["attempt"] = str(attempt + 1)
+    return {
+        "facets": [],
+        "facets_pending": True,
+        "facets_url": reverse("web:search_facets") + "?" + again.urlencode()
+        if attempt < FACET_ATTEMPTS
+        else "",
+        "page_url": reverse("web:search") + "?" + _with(params, facets="now"),
+    }
 
 
 def _facet_links(params: object, facets: list[search.Facet]) -> list[dict[str, object]]:

@@ -91,7 +91,11 @@ def test_a_referral_is_refused_without_consent_then_overridden_after_reauthentic
         .exclude(action=AuditAction.CASE_VIEWED)
         .values_list("action", flat=True)
     )
-    assert kinds[-3:] == [AuditAction.CONSENT_OVERRIDDEN, AuditAction.REFERRAL_MADE, AuditAction.REFERRAL_CHANGED]
+    assert kinds[-3:] == [
+        AuditAction.CONSENT_OVERRIDDEN,
+        AuditAction.REFERRAL_MADE,
+        AuditAction.REFERRAL_CHANGED,
+    ]
 
 
 def test_a_referral_with_consent_goes_through_without_an_override(client, w: CaseWorld) -> None:
@@ -404,3 +408,45 @@ def test_a_follow_up_is_marked_done_from_the_due_list(client, w: CaseWorld) -> N
     assert response.status_code == 302 and response.url == reverse("cases:due")
     assert FollowUp.objects.get(pk=f.pk).status == "done"
     assert "Safety call" not in client.get(reverse("cases:due")).content.decode()
+
+
+def test_the_case_page_makes_as_many_queries_with_many_entries_as_with_one(client, w: CaseWorld) -> None:  # type: ignore[no-untyped-def]
+    """No query per journey stage, consent or follow-up (N+1)."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.cases.models import ConsentScope, FollowUp, JourneyStage
+    from haven.lib.dates import ImpreciseDate
+
+    def add(n: int) -> None:
+        for i in range(n):
+            stage = JourneyStage(
+                case=w.case_a, stage=term("case-journey-stages", "hiding_china"), created_by=w.worker_a
+            )
+            stage.date = ImpreciseDate.from_parts(2015 + i)
+            stage.save()
+            Consent.objects.create(
+                case=w.case_a, scope=ConsentScope.SERVICES, granted=True, given_on=date(2020, 1, 1 + i),
+                recorded_by=w.worker_a,
+            )  # fmt: skip
+            FollowUp.objects.create(
+                case=w.case_a,
+                assigned_to=w.worker_a,
+                due_on=date.today() + timedelta(days=i),
+                created_by=w.worker_a,
+            )
+
+    client.force_login(w.worker_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url("detail", w.case_a)).status_code == 200
+        return len(captured.captured_queries)
+
+    add(1)
+    client.get(url("detail", w.case_a))  # sessions and caches settled
+    one = queries()
+    add(6)
+    assert queries() == one

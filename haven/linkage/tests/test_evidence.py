@@ -27,3 +27,16 @@ def test_the_romanization_check_says_when_it_does_not_apply() -> None:
     assert against.verdict == "against" and "cannot be spelled" in against.level
     with translation.override("ko"):
         assert evidence_rows({"romanization": [1, 0.2]}, {})[0].label == "로마자 표기와 한글 대조"
+
+
+def test_weights_read_to_one_decimal_and_none_reads_minus_zero() -> None:
+    from haven.linkage.evidence import EvidenceRow
+
+    def row(weight: float, gamma: int = 1) -> EvidenceRow:
+        return EvidenceRow(comparison="sex", label="Sex", level="same", gamma=gamma, weight=weight)
+
+    weights = (3.46, -6.81, -0.04, 0.0, 12.0, 0.25, -0.35)
+    assert [row(w).weight_text for w in weights] == ["3.5", "-6.8", "0.0", "0.0", "12.0", "0.3", "-0.4"]
+    assert [(r.verdict, r.symbol) for r in (row(2.0), row(-2.0), row(0.1), row(0.0, gamma=-1))] == [
+        ("agree", "✓"), ("against", "✗"), ("neutral", "·"), ("missing", "?"),
+    ]  # fmt: skip

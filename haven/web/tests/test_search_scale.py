@@ -6,6 +6,7 @@ The answers are literals, so the SQLite run and the PostgreSQL run check the ver
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from io import StringIO
 
@@ -13,12 +14,13 @@ import pytest
 from django import forms
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import now
 
 from haven.accounts.models import CompartmentGrant, Role, User
-from haven.audit.models import AuditAction
+from haven.audit.models import AuditAction, AuditEntry
 from haven.audit.services import audit_record
 from haven.lib.dates import ImpreciseDate
 from haven.records.models import Act, Confidentiality, Event
@@ -295,7 +297,8 @@ def test_it_catches_up_cheaply_and_checks_everything_now_and_then(s: Story, monk
     assert textsearch.event_texts_catch_up() == 1  # first call: the full check
     Event.objects.filter(pk=s.border.pk).update(description="또 고친 설명", updated_at=now())
     assert textsearch.event_texts_catch_up() == 0  # a bulk update is only seen by the full check
-    monkeypatch.setattr(textsearch, "_last_full_check", 0.0)
+    # The last full check longer ago than its period (not 0.0: the monotonic clock may start at the boot).
+    monkeypatch.setattr(textsearch, "_last_full_check", time.monotonic() - textsearch.FULL_CHECK_SECONDS - 1)
     assert textsearch.event_texts_catch_up() == 1
     assert "또 고친" in EventText.objects.get(event=s.border).text
 
@@ -320,7 +323,9 @@ def test_the_quick_select_writes_the_same_html_as_djangos(value: str | None) -> 
     def squeeze(html: str) -> str:
         return re.sub(r">\s+<", "><", html).strip()
 
-    django_html = forms.Select(choices=choices, attrs=attrs).render("x", value)
+    # Django's own templates (the project's renderer writes options inline: haven/templates/django/forms/).
+    django_html = forms.Select(choices=choices, attrs=attrs).render("x", value, renderer=DjangoTemplates())
+    assert squeeze(forms.Select(choices=choices, attrs=attrs).render("x", value)) == squeeze(django_html)
     assert squeeze(search.QuickSelect(choices=choices, attrs=attrs).render("x", value)) == squeeze(
         django_html
     )
@@ -334,7 +339,112 @@ def test_the_search_form_writes_its_long_selects_as_django_would(s: Story) -> No
         bound = form[name]
         attrs = bound.build_widget_attrs({"id": bound.auto_id})
         django_html = forms.Select(choices=list(form.fields[name].choices)).render(
-            bound.html_name, bound.value(), attrs=attrs
+            bound.html_name, bound.value(), attrs=attrs, renderer=DjangoTemplates()
         )
         assert re.sub(r">\s+<", "><", str(bound)) == re.sub(r">\s+<", "><", django_html)
     assert f'<option value="{data["place"]}" selected>' in str(form["place"])
+
+
+# ---- the page's facets, counted in the background ---------------------------------------------------------------
+
+
+def _aside(html: str) -> str:
+    return html[html.index('<aside aria-label="Counts by filter"') : html.index("</aside>")]
+
+
+def test_a_new_search_shows_its_results_at_once_and_its_facets_when_counted(
+    client, committed_db, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """The thread has its own database connection, so the test commits (committed_db)."""
+    from haven.web import recount
+
+    settings.HAVEN_COUNTS_REFRESH = "background"
+    s = story()
+    doc = s.world.users[Role.DOCUMENTER]
+    inline = _facets(_run(doc, "", year_from=2010))  # the page's facets must equal these, once counted
+    SearchCounts.objects.all().delete()
+    client.force_login(doc)
+    params = {"q": "", "year_from": "2010"}
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("web:search"), params).content.decode()
+    # Results and total at once, counted while the reader waited; the acts and perpetrators were not read.
+    assert "4 events" in html and "Arrest at the border" in html
+    assert _counting_statements(queries.captured_queries) == 1
+    assert not [q for q in queries.captured_queries if '"acts" AS MATERIALIZED' in q["sql"]]
+    aside = _aside(html)
+    assert "Counting the matching events by filter" in aside and 'aria-busy="true"' in aside
+    asked = re.search(r'hx-get="([^"]+)"', aside).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert asked.startswith(reverse("web:search_facets")) and "attempt=1" in asked
+    recount.wait_for_recounts()
+    searched = AuditEntry.objects.filter(action=AuditAction.RECORD_SEARCHED).count()
+    fragment = client.get(asked).content.decode()
+    assert "hx-get" not in fragment and "Counting" not in fragment
+    # Counts given are audited like a search (the address can be asked for without the page).
+    assert AuditEntry.objects.filter(action=AuditAction.RECORD_SEARCHED).count() == searched + 1
+    assert AuditEntry.objects.order_by("-seq").first().details["via"] == "facets"  # type: ignore[union-attr]
+    for facet in inline.values():
+        for label, count in facet.items():
+            assert re.search(
+                rf">{re.escape(label)}</a> <span class=\"count\">{re.escape(count)}</span>", fragment
+            )
+    # Now kept: the page shows them itself.
+    again = client.get(reverse("web:search"), params).content.decode()
+    assert _aside(again) == _aside(fragment + "</aside>") and "Counting" not in again
+
+
+def test_the_facets_are_asked_for_a_limited_number_of_times(client, s: Story, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from haven.web import recount, views
+
+    settings.HAVEN_COUNTS_REFRESH = "background"
+    monkeypatch.setattr(recount, "recount_in_background", lambda key, fn: None)  # never counted
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    url = reverse("web:search_facets")
+    html = client.get(url, {"q": "arrest", "attempt": "3"}).content.decode()
+    assert 'hx-get="' in html and "attempt=4" in html
+    last = client.get(url, {"q": "arrest", "attempt": str(views.FACET_ATTEMPTS)}).content.decode()
+    assert "hx-get" not in last and "taking long" in last
+    link = re.search(r'<a href="([^"]+)"', last).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert link == reverse("web:search") + "?q=arrest&facets=now"
+    # That link (also the one shown without JavaScript) counts them while the reader waits.
+    page = client.get(link).content.decode()
+    assert "Counting" not in _aside(page) and "Arrest" in _aside(page) and "facets=now" not in _aside(page)
+
+
+def test_the_facets_fragment_counts_at_once_when_counts_are_not_recounted_in_the_background(
+    client, s: Story
+) -> None:  # type: ignore[no-untyped-def]
+    doc = s.world.users[Role.DOCUMENTER]
+    client.force_login(doc)
+    html = client.get(reverse("web:search_facets"), {"q": "arrest"}).content.decode()
+    assert "Counting" not in html
+    for label, count in _facets(_run(doc, "arrest"))["act_type"].items():
+        assert f'>{label}</a> <span class="count">{count}</span>' in html
+
+
+def test_the_facets_fragment_is_refused_like_the_search(client, s: Story) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(s.world.users[Role.AUDITOR])
+    assert client.get(reverse("web:search_facets"), {"q": "arrest"}).status_code == 404
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    assert client.get(reverse("web:search_facets"), {"year_from": "abc"}).status_code == 400
+
+
+def test_until_its_facets_are_counted_a_new_search_is_not_counted_again(
+    client, s: Story, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from haven.web import recount
+
+    settings.HAVEN_COUNTS_REFRESH = "background"
+    asked: list[str] = []
+    monkeypatch.setattr(
+        recount, "recount_in_background", lambda key, fn: asked.append(key)
+    )  # the thread is busy
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    first = client.get(reverse("web:search"), {"q": "arrest"}).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(reverse("web:search"), {"q": "arrest"}).content.decode()
+    assert _counting_statements(queries.captured_queries) == 0  # the total and first page were kept
+    assert "2 events" in first and "2 events" in second and "Counting the matching events" in second
+    assert len(asked) == 2 and len(set(asked)) == 1  # asked again (a lost recount is made again), same key
+    # The API wants the facets now: it does not take the partial entry for counts.
+    doc = s.world.users[Role.DOCUMENTER]
+    assert _facets(_run(doc, "arrest"))["act_type"]
