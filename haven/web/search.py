@@ -380,6 +380,13 @@ def _statement(
         ds=F("date_start"),
         de=F("date_end"),
     )
+    matches_sql, matches_params = _sql(matches)
+    if not facets:
+        limit, offset = page or (PAGE_SIZE, 0)
+        return (
+            f'WITH "matches" AS MATERIALIZED ({matches_sql}) {_TOTAL_SQL} UNION ALL {_PAGE_SQL}',
+            [*matches_params, limit, offset],
+        )
     acts = (
         _visible_acts(user)
         .order_by()
@@ -394,13 +401,6 @@ def _statement(
     ptypes = (
         _visible_perpetrator_types(user).order_by().values(ev=F("involvement__event_id"), pty=F("term_id"))
     )
-    matches_sql, matches_params = _sql(matches)
-    if not facets:
-        limit, offset = page or (PAGE_SIZE, 0)
-        return (
-            f'WITH "matches" AS MATERIALIZED ({matches_sql}) {_TOTAL_SQL} UNION ALL {_PAGE_SQL}',
-            [*matches_params, limit, offset],
-        )
     acts_sql, acts_params = _sql(acts)
     ptypes_sql, ptypes_params = _sql(ptypes)
     parts = [*_FACET_SQL, _PTYPE_SQL.format(ptypes_sql)]

@@ -87,17 +87,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
             facets_later=request.GET.get("facets") != "now",
         )
         page = result.page
-        audit_record(
-            actor=request.user,
-            action=AuditAction.RECORD_SEARCHED,
-            request=request,
-            details={
-                "query": audit_fingerprint(raw, "audit.search") if raw else None,
-                "filters": filters.for_audit(),
-                "page": page.number,
-                "events": page.paginator.count,
-                "persons": len(result.persons),
-            },
+        _audit_search(
+            request, raw, filters, page=page.number, events=page.paginator.count, persons=len(result.persons)
         )
         params = request.GET.copy()
         params.pop("page", None)
@@ -136,16 +127,7 @@ def search_facets(request: HttpRequest) -> HttpResponse:
     raw = form.cleaned_data.get("q") or ""
     facets = search.kept_facets(request.user, raw, filters)
     if facets is not None:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.RECORD_SEARCHED,
-            request=request,
-            details={
-                "via": "facets",
-                "query": audit_fingerprint(raw, "audit.search") if raw else None,
-                "filters": filters.for_audit(),
-            },
-        )
+        _audit_search(request, raw, filters, via="facets")
     params = request.GET.copy()
     for name in ("page", "attempt", "facets"):
         params.pop(name, None)
@@ -156,22 +138,36 @@ def search_facets(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_search_facets.html", _facets_context(params, facets, attempt=attempt))
 
 
-def _with(params: Any, **more: str) -> str:
-    extended = params.copy()
-    extended.update(more)
-    return extended.urlencode()
+def _audit_search(request: HttpRequest, raw: str, filters: search.Filters, **details: Any) -> None:
+    """Audit a search: the query only as a keyed fingerprint, the filters as codes, and ``details``."""
+    audit_record(
+        actor=request.user,
+        action=AuditAction.RECORD_SEARCHED,
+        request=request,
+        details={
+            "query": audit_fingerprint(raw, "audit.search") if raw else None,
+            "filters": filters.for_audit(),
+            **details,
+        },
+    )
+
+
+def _with(params: Any, **values: str) -> str:
+    """Return ``params`` as a query string with ``values`` set (replacing any given)."""
+    changed = params.copy()
+    for name, value in values.items():
+        changed[name] = value
+    return changed.urlencode()
 
 
 def _facets_context(params: Any, facets: list[search.Facet] | None, *, attempt: int) -> dict[str, object]:
     """The search page's facets, or (while they are counted) the address that asks for them again."""
     if facets is not None:
         return {"facets": _facet_links(params, facets), "facets_pending": False}
-    again = params.copy()
-    again["attempt"] = str(attempt + 1)
     return {
         "facets": [],
         "facets_pending": True,
-        "facets_url": reverse("web:search_facets") + "?" + again.urlencode()
+        "facets_url": reverse("web:search_facets") + "?" + _with(params, attempt=str(attempt + 1))
         if attempt < FACET_ATTEMPTS
         else "",
         "page_url": reverse("web:search") + "?" + _with(params, facets="now"),
