@@ -294,7 +294,7 @@ class CaseList(ApiView):
                 "references": [c.reference for c in page],
             },
         )
-        data = CaseSerializer(cases_out(request.user, page), many=True).data
+        data = s.represent(CaseSerializer, cases_out(request.user, page), many=True)
         return paginator.get_paginated_response(data)
 
 
@@ -310,4 +310,4 @@ class CaseDetail(ApiView):
     )
     def get(self, request: Request, reference: str) -> Response:
         case = access.case_for_user(request.user, reference, request=request._request, via="api")
-        return Response(CaseDetailSerializer(case_out(request.user, case, detail=True)).data)
+        return Response(s.represent(CaseDetailSerializer, case_out(request.user, case, detail=True)))

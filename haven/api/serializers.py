@@ -586,3 +586,74 @@ class ConflictSerializer(ErrorSerializer):
     current = serializers.DictField(
         child=serializers.JSONField(), help_text="The record as stored now (the same shape as a read)."
     )
+
+
+# ---- output without DRF's per-field machinery -------------------------------------------------------------------
+# An output serializer here only renders the plain dicts of the presenters, field for field. DRF does that through
+# a generator of readable fields, a dotted-source look-up and a SkipField check for every field of every item:
+# on a page of 50 persons, a quarter of the request. represent() gives the same data (each value through the
+# field's own to_representation) from a plan made once per serializer class; a test holds it equal to DRF's.
+
+
+def represent(serializer_class: type[serializers.Serializer], data: Any, *, many: bool = False) -> Any:
+    """What ``serializer_class(data, many=many).data`` gives, for presenter dicts, faster."""
+    plan = _plan(serializer_class)
+    if plan is None:
+        return serializer_class(data, many=many).data
+    if many:
+        return [_apply(plan, item) for item in data]
+    return _apply(plan, data)
+
+
+_Plan = tuple[serializers.Serializer, list[tuple[str, str, Any]]]
+_plans: dict[type[serializers.Serializer], _Plan | None] = {}
+
+
+def _plan(serializer_class: type[serializers.Serializer]) -> _Plan | None:
+    if serializer_class not in _plans:
+        _plans[serializer_class] = _plan_of(serializer_class())
+    return _plans[serializer_class]
+
+
+def _plan_of(serializer: serializers.Serializer) -> _Plan | None:
+    """The serializer's readable fields as (name, kind, how), or None if one is not a plain same-name field."""
+    steps: list[tuple[str, str, Any]] = []
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        if field.source != name or isinstance(
+            field, serializers.SerializerMethodField | serializers.HiddenField
+        ):
+            return None
+        if isinstance(field, serializers.ListSerializer):
+            child = _plan_of(field.child)
+            if child is None:
+                return None
+            steps.append((name, "many", child))
+        elif isinstance(field, serializers.Serializer):
+            nested = _plan_of(field)
+            if nested is None:
+                return None
+            steps.append((name, "one", nested))
+        else:
+            steps.append((name, "value", field.to_representation))
+    return serializer, steps
+
+
+def _apply(plan: _Plan, item: Any) -> Any:
+    serializer, steps = plan
+    if not isinstance(item, dict) or any(name not in item for name, _kind, _how in steps):
+        # Not a presenter's dict, or a key left out (a default, a skipped field): DRF's own rules decide.
+        return serializer.to_representation(item)
+    out = {}
+    for name, kind, how in steps:
+        value = item[name]
+        if value is None:
+            out[name] = None
+        elif kind == "value":
+            out[name] = how(value)
+        elif kind == "one":
+            out[name] = _apply(how, value)
+        else:
+            out[name] = [_apply(how, x) for x in value]
+    return out

@@ -200,7 +200,7 @@ class _RecordList(ApiView):
         paginator = Cursor()
         page = list(paginator.paginate_queryset(queryset, request, view=self) or [])
         _audit_page(request, self.label, page)
-        data = self.item([self.present(request.user, r) for r in page], many=True).data
+        data = s.represent(self.item, [self.present(request.user, r) for r in page], many=True)
         return paginator.get_paginated_response(data)
 
 
@@ -289,7 +289,8 @@ class PersonList(_RecordList):
             raise _field_errors(exc) from None
         person = _persons(request.user).get(pk=person.pk)
         return Response(
-            s.PersonSerializer(p.person_out(request.user, person)).data, status=status.HTTP_201_CREATED
+            s.represent(s.PersonSerializer, p.person_out(request.user, person)),
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -305,7 +306,7 @@ class PersonDetail(ApiView):
     )
     def get(self, request: Request, pk: str) -> Response:
         person = access.person_for_user(request.user, pk, request=request._request)
-        return Response(s.PersonSerializer(p.person_out(request.user, person)).data)
+        return Response(s.represent(s.PersonSerializer, p.person_out(request.user, person)))
 
     @extend_schema(
         operation_id="persons_update",
@@ -344,13 +345,13 @@ def _update(
         )
     except ConflictError as exc:
         current = queryset(request.user).get(pk=record.pk)
-        return _conflict(request, exc, dict(serializer(present(request.user, current)).data))
+        return _conflict(request, exc, dict(s.represent(serializer, present(request.user, current))))
     except record_services.WriteRefused as exc:
         raise _refused(exc) from None
     except DjangoValidationError as exc:
         raise _field_errors(exc) from None
     saved = queryset(request.user).get(pk=record.pk)
-    return Response(serializer(present(request.user, saved)).data)
+    return Response(s.represent(serializer, present(request.user, saved)))
 
 
 # ---- events -----------------------------------------------------------------------------------------------------
@@ -419,7 +420,7 @@ class EventList(_RecordList):
             raise _field_errors(exc, "event-") from None
         event = _events(request.user).get(pk=event.pk)
         return Response(
-            s.EventSerializer(p.event_out(request.user, event)).data, status=status.HTTP_201_CREATED
+            s.represent(s.EventSerializer, p.event_out(request.user, event)), status=status.HTTP_201_CREATED
         )
 
 
@@ -435,7 +436,7 @@ class EventDetail(ApiView):
     )
     def get(self, request: Request, pk: str) -> Response:
         event = access.event_for_user(request.user, pk, request=request._request)
-        return Response(s.EventSerializer(p.event_out(request.user, event)).data)
+        return Response(s.represent(s.EventSerializer, p.event_out(request.user, event)))
 
     @extend_schema(
         operation_id="events_update",
@@ -581,7 +582,7 @@ class ActList(_RecordList):
         except DjangoValidationError as exc:
             raise _field_errors(exc, "act-") from None
         act = _acts(user).get(pk=act.pk)
-        return Response(s.ActSerializer(p.act_out(user, act)).data, status=status.HTTP_201_CREATED)
+        return Response(s.represent(s.ActSerializer, p.act_out(user, act)), status=status.HTTP_201_CREATED)
 
 
 class ActDetail(ApiView):
@@ -596,7 +597,7 @@ class ActDetail(ApiView):
     )
     def get(self, request: Request, pk: str) -> Response:
         act = access.act_for_user(request.user, pk, request=request._request)
-        return Response(s.ActSerializer(p.act_out(request.user, act)).data)
+        return Response(s.represent(s.ActSerializer, p.act_out(request.user, act)))
 
     @extend_schema(
         operation_id="acts_update",
@@ -711,7 +712,8 @@ class InformationList(_RecordList):
             raise _field_errors(exc, "information-") from None
         info = _information(user).get(pk=info.pk)
         return Response(
-            s.InformationSerializer(p.information_out(user, info)).data, status=status.HTTP_201_CREATED
+            s.represent(s.InformationSerializer, p.information_out(user, info)),
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -727,7 +729,7 @@ class InformationDetail(ApiView):
     )
     def get(self, request: Request, pk: str) -> Response:
         info = access.information_for_user(request.user, pk, request=request._request)
-        return Response(s.InformationSerializer(p.information_out(request.user, info)).data)
+        return Response(s.represent(s.InformationSerializer, p.information_out(request.user, info)))
 
     @extend_schema(
         operation_id="information_update",
@@ -778,7 +780,7 @@ class PlaceList(ApiView):
         paginator = Cursor()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         return paginator.get_paginated_response(
-            s.PlaceSerializer([p.place_out(x) for x in page], many=True).data
+            s.represent(s.PlaceSerializer, [p.place_out(x) for x in page], many=True)
         )
 
 
@@ -806,7 +808,7 @@ class PlaceDetail(ApiView):
             request=request._request,
             details={"via": "api"},
         )
-        return Response(s.PlaceSerializer(p.place_out(place)).data)
+        return Response(s.represent(s.PlaceSerializer, p.place_out(place)))
 
 
 class VocabularyList(ApiView):
@@ -824,7 +826,7 @@ class VocabularyList(ApiView):
             {"code": v.code, "name_en": v.name_en, "name_ko": v.name_ko, "version": v.version, "terms": v.n}
             for v in rows
         ]
-        return Response(s.VocabularySerializer(data, many=True).data)
+        return Response(s.represent(s.VocabularySerializer, data, many=True))
 
 
 class TermParamsSerializer(serializers.Serializer):
@@ -859,7 +861,7 @@ class TermList(ApiView):
         paginator = Cursor()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         return paginator.get_paginated_response(
-            s.TermSerializer([p.term_out(t) for t in page], many=True).data
+            s.represent(s.TermSerializer, [p.term_out(t) for t in page], many=True)
         )
 
 
@@ -877,7 +879,7 @@ class TermDetail(ApiView):
         term = Term.objects.select_related("vocabulary").filter(pk=pk).first() if pk.isdigit() else None
         if term is None:
             raise exceptions.NotFound()
-        return Response(s.TermSerializer(p.term_out(term)).data)
+        return Response(s.represent(s.TermSerializer, p.term_out(term)))
 
 
 # ---- search -----------------------------------------------------------------------------------------------------
@@ -975,7 +977,7 @@ class SearchView(ApiView):
                 for f in result.facets or []  # the API always counts them (facets_later is for the web page)
             ],
         }
-        return Response(s.SearchResultSerializer(data).data)
+        return Response(s.represent(s.SearchResultSerializer, data))
 
 
 # ---- aggregate counts -------------------------------------------------------------------------------------------
@@ -1031,7 +1033,7 @@ class AggregateView(ApiView):
                 for row in document.get("persons", [])
             ],
         }
-        return Response(s.AggregateSerializer(data).data)
+        return Response(s.represent(s.AggregateSerializer, data))
 
 
 # ---- who am I ---------------------------------------------------------------------------------------------------
@@ -1066,4 +1068,4 @@ class MeView(ApiView):
                 "expires_at": token.expires_at,
             },
         }
-        return Response(s.MeSerializer(data).data)
+        return Response(s.represent(s.MeSerializer, data))
