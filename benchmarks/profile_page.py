@@ -47,9 +47,15 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true", help="also print each query of one request")
     args = parser.parse_args()
 
+    from django.conf import settings
+
+    if settings.HAVEN_MODE != "demo":
+        # It reads as a real account, writes audit entries and a token: only on a demo or benchmark instance.
+        raise SystemExit("profile_page.py runs only on a demo instance (HAVEN_MODE=demo)")
     user = User.objects.get(username=args.user)
     client = Client(HTTP_HOST="127.0.0.1")
     headers = {}
+    new = None
     if args.token:
         from haven.api.tokens import EXPIRY_DAYS, token_create
 
@@ -83,12 +89,10 @@ def main() -> None:
             client.get(args.path, **headers)
         profiler.disable()
     finally:
-        if args.token:
-            from haven.api.tokens import token_revoke, tokens_of
+        if new is not None:
+            from haven.api.tokens import token_revoke
 
-            for token in tokens_of(user):
-                if token.name == "profile_page" and token.revoked_at is None:
-                    token_revoke(actor=user, token_id=token.pk)
+            token_revoke(actor=user, token_id=new.token.pk)
     print(
         f"{args.path} as {args.user} on {connection.vendor}: {wall:.1f} ms wall, {cpu:.1f} ms CPU a request "
         f"(not profiled); {len(queries)} queries, {sql_ms:.1f} ms SQL "

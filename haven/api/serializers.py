@@ -616,7 +616,14 @@ def _plan(serializer_class: type[serializers.Serializer]) -> _Plan | None:
 
 
 def _plan_of(serializer: serializers.Serializer) -> _Plan | None:
-    """The serializer's readable fields as (name, kind, how), or None if one is not a plain same-name field."""
+    """The serializer's readable fields as (name, kind, how), or None if one is not a plain same-name field.
+
+    None too when the serializer or a field changes how DRF reads or renders a value (its own to_representation
+    on a serializer, get_attribute on a field, a list serializer of its own): DRF then renders the whole of it,
+    so that whatever such an override does (a redaction, say) is never skipped.
+    """
+    if type(serializer).to_representation is not serializers.Serializer.to_representation:
+        return None
     steps: list[tuple[str, str, Any]] = []
     for name, field in serializer.fields.items():
         if field.write_only:
@@ -625,7 +632,11 @@ def _plan_of(serializer: serializers.Serializer) -> _Plan | None:
             field, serializers.SerializerMethodField | serializers.HiddenField
         ):
             return None
+        if type(field).get_attribute is not serializers.Field.get_attribute:
+            return None
         if isinstance(field, serializers.ListSerializer):
+            if type(field) is not serializers.ListSerializer:
+                return None
             child = _plan_of(field.child)
             if child is None:
                 return None

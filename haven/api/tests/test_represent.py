@@ -79,8 +79,29 @@ class _WithDefault(serializers.Serializer):
     b = serializers.CharField(default="—")
 
 
-def test_what_it_cannot_plan_or_a_dict_that_lacks_a_key_is_left_to_drf() -> None:
+class _Redacting(serializers.Serializer):
+    text = serializers.CharField()
+
+    def to_representation(self, instance: object) -> dict[str, object]:
+        return {"text": "[redacted]"}
+
+
+class _Outer(serializers.Serializer):
+    inner = _Redacting()
+
+
+def test_the_api_serializers_are_planned_and_what_it_cannot_plan_is_left_to_drf() -> None:
+    for planned in (
+        s.PersonSerializer,
+        s.EventSerializer,
+        s.ActSerializer,
+        CaseDetailSerializer,
+        s.MeSerializer,
+    ):
+        assert s._plan(planned) is not None, planned
+    assert s._plan(_Renamed) is None and s._plan(_Redacting) is None and s._plan(_Outer) is None
     assert s.represent(_Renamed, {"stored": "x"}) == {"shown": "x"}
+    assert s.represent(_Outer, {"inner": {"text": "secret"}}) == {"inner": {"text": "[redacted]"}}
     assert s.represent(_WithDefault, [{"a": 1}, {"a": "2", "b": None}], many=True) == [
         {"a": 1, "b": "—"},
         {"a": 2, "b": None},

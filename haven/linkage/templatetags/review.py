@@ -15,7 +15,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -28,6 +28,9 @@ NONE = "—"
 
 
 def _e(value: Any) -> str:
+    # As the template language: text already marked safe (a caption made by {% translate ... as %}) is kept.
+    if isinstance(value, SafeData):
+        return str(value)
     return escape(str(value))
 
 

@@ -39,6 +39,10 @@ def test_values_are_escaped_and_masked_cells_marked() -> None:
         detail='near the "old" mine & river',
     )
     hidden = _card(8, shown=False, names=[])
+    masked = _card(9, shown=False, names=[{"kind": "Hangul", "system": "", "text": MASK, "primary": True}])
+    assert '<span class="value masked">' + MASK in str(side_by_side([masked], "x"))
+    assert f'<td class="masked" lang="">{MASK}</td>' in str(side_by_side([masked], "x"))
+    assert '<td class="" lang="">near' in str(side_by_side([shown], "x"))
     html = str(side_by_side([shown, hidden], 'The "two" records'))
     assert "<script>" not in html and "&lt;script&gt;최&lt;/script&gt;" in html
     assert "near the &quot;old&quot; mine &amp; river" in html
