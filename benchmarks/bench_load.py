@@ -490,12 +490,11 @@ def _soak(base: str, pages: list[Page], cookies: dict[str, str], server_pid: int
     first_rss = _rss_mb(server_pid)
     total_requests = total_errors = 0
     i = 0
-    while time.monotonic() - start < seconds:
+    # (A last slice shorter than 5 s is left out: a slow page may not finish one request in it.)
+    while seconds - (time.monotonic() - start) >= 5:
         page = pages[i % len(pages)]
         i += 1
-        r = _wrk(
-            base, page, cookies[page.user], 10, min(30, max(1, int(seconds - (time.monotonic() - start))))
-        )
+        r = _wrk(base, page, cookies[page.user], 10, min(30, int(seconds - (time.monotonic() - start))))
         total_requests += int(r["requests"])
         total_errors += int(r["errors"])
         print(f"  {time.monotonic() - start:6.0f} s  {page.name:22} {r['rps']:7.1f} req/s  p95 {r['p95']:7.1f} ms  "
