@@ -202,7 +202,7 @@ class Facet:
 @dataclass
 class SearchResult:
     events: QuerySet[Event]  # every matching event, in list order (lazy: iterate only a slice of it)
-    count: int  # how many events match
+    count: int | None  # how many events match; None: more than the page shows, being counted (see run_search)
     page: Page[Event]  # the requested page of ``events``, already fetched
     persons: list[Person]
     facets: list[Facet] | None  # None: being counted in the background (see run_search)
@@ -212,6 +212,8 @@ class SearchResult:
 class CountedPaginator(Paginator):  # type: ignore[type-arg]
     """A paginator told its count: the facet query has already counted the matching events."""
 
+    open = False
+
     def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
         self._known_count = count
@@ -219,6 +221,13 @@ class CountedPaginator(Paginator):  # type: ignore[type-arg]
     @property
     def count(self) -> int:  # type: ignore[override]
         return self._known_count
+
+
+class OpenPaginator(CountedPaginator):
+    """The paginator of a search not counted yet, told how many events are known to exist: those up to the page
+    shown and at least one more. It links to the next page and says nothing of how many pages there are."""
+
+    open = True
 
 
 # List order, the same on both databases: SQLite puts NULLs first and PostgreSQL last unless told.
@@ -283,15 +292,19 @@ def _visible_perpetrator_types(user: Any) -> QuerySet[Any]:
     )
 
 
+def _in_period(filters: Filters) -> Q:
+    start = date(filters.year_from or 1000, 1, 1)
+    end = date(filters.year_to or 2999, 12, 31)
+    return in_period("date", start, end, certain=filters.certain)
+
+
 def filter_events(user: Any, parsed: ParsedQuery, filters: Filters) -> QuerySet[Event]:
     """Return the visible events matching the text and the filters, in date order."""
     events = policy.visible(user, Event.objects.all())
     if parsed.include or parsed.exclude:
         events = events.filter(_text_filter(parsed))
     if filters.year_from or filters.year_to:
-        start = date(filters.year_from or 1000, 1, 1)
-        end = date(filters.year_to or 2999, 12, 31)
-        events = events.filter(in_period("date", start, end, certain=filters.certain))
+        events = events.filter(_in_period(filters))
     if filters.place:
         events = events.filter(location__path__startswith=filters.place.path)
     if filters.organisation:
@@ -314,6 +327,42 @@ def filter_events(user: Any, parsed: ParsedQuery, filters: Filters) -> QuerySet[
         links = _visible_perpetrator_types(user).filter(term__path__startswith=filters.perpetrator_type.path)
         events = events.filter(pk__in=links.values("involvement__event_id"))
     return events.select_related("location").order_by(*EVENT_ORDER)
+
+
+# A new search's page, before anything is counted, is looked for among the first WINDOW events in list order that
+# its reader may see in the period asked (read in date order from an index): a common word fills a page from the
+# first few hundred of them, where counting all its matches reads hundreds of thousands of texts. The total is
+# then counted with the facets. A word rare among them leaves the window short of a page: that search is counted
+# whole while the reader waits, as any was before (fast where the trigram index narrows it, a scan otherwise).
+WINDOW = 2000
+
+
+def _window(user: Any, filters: Filters) -> QuerySet[Event]:
+    """Return the first WINDOW visible events of the period in list order: any search in that period, its
+    matches in the same order, has its first matches among them (and all of them if fewer than WINDOW)."""
+    events = policy.visible(user, Event.objects.all())
+    if filters.year_from or filters.year_to:
+        events = events.filter(_in_period(filters))
+    return events.order_by(*EVENT_ORDER)[:WINDOW]
+
+
+def _page_from_window(
+    user: Any, filters: Filters, events: QuerySet[Event], number: int
+) -> tuple[list[int], int | None] | None:
+    """Return the ids of page ``number`` of ``events`` found in the window, and their total if the window held
+    them all (else None: more than the page exist); None if the window does not hold that page."""
+    offset = (number - 1) * PAGE_SIZE
+    if offset + PAGE_SIZE >= WINDOW:
+        return None
+    window = _window(user, filters)
+    ids = list(
+        events.filter(pk__in=window.values("pk")).values_list("pk", flat=True)[: offset + PAGE_SIZE + 1]
+    )
+    if len(ids) > offset + PAGE_SIZE:
+        return ids[offset : offset + PAGE_SIZE], None
+    if window.count() < WINDOW:  # the window is every event the search could match: these are all its matches
+        return ids[offset:], len(ids)
+    return None
 
 
 def _count(n: int, *, people: bool, user: Any) -> str:
@@ -416,7 +465,12 @@ def _statement(
 
 
 def _rows(
-    user: Any, events: QuerySet[Event], page: tuple[int, int] | None, *, facets: bool = True
+    user: Any,
+    events: QuerySet[Event],
+    page: tuple[int, int] | None,
+    *,
+    facets: bool = True,
+    background: bool = False,
 ) -> list[tuple[Any, ...]]:
     try:
         sql, params = _statement(user, events, page, facets=facets)
@@ -432,13 +486,15 @@ def _rows(
         # For this statement only: its hashes fit in memory instead of spilling to disk, and JIT compilation
         # (tens of milliseconds for a statement this size) is not worth it for a query that runs this fast.
         cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [WORK_MEM])
+        if background:  # one core for the background count, never all of them: the readers keep the rest
+            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
 
 
 @dataclass
 class _Aggregates:
-    total: int
+    total: int | None  # None: not counted yet, more than the page exist
     page_ids: list[int]
     facets: list[Facet] | None
 
@@ -616,17 +672,7 @@ def _counted(
         kept = None  # only the total is kept, and this caller wants the facets now
     if kept is None:
         if later:
-            rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
-            found = _aggregates(user, filters, rows, facets=False)
-            if number == 1:
-                # Kept until the facets are (the same key): the next readers of this search, before the thread
-                # is done, get the total and the first page without counting again.
-                total = [row for row in rows if row[0] == "n"]
-                searchcache.counts_put(
-                    key, {"rows": total, "first_page": found.page_ids, "partial": True}, replace=False
-                )
-            _count_in_background(user, filters, events, key)
-            return found
+            return _page_now_counts_later(user, filters, events, key, number)
         return _count_and_keep(user, filters, events, key, number)
     data, young = kept
     if not young or data.get("partial"):
@@ -635,19 +681,52 @@ def _counted(
         # Or the facets are still to be counted (a thread does, unless one already is).
         _count_in_background(user, filters, events, key)
     found = _aggregates(user, filters, [tuple(row) for row in data["rows"]], facets=not data.get("partial"))
+    if data.get("open"):
+        found.total = None
     if number == 1 and "first_page" in data:
         found.page_ids = list(data["first_page"])
+    elif found.total is None:
+        window = _page_from_window(user, filters, events, number)
+        if window is None:
+            rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
+            return _aggregates(user, filters, rows, facets=False)
+        found.page_ids, found.total = window
     else:
         start = (number - 1) * PAGE_SIZE
         found.page_ids = list(events.values_list("pk", flat=True)[start : start + PAGE_SIZE])
     return found
 
 
-def _count_and_keep(
+def _page_now_counts_later(
     user: Any, filters: Filters, events: QuerySet[Event], key: str, number: int
 ) -> _Aggregates:
+    """Answer a search not counted yet with page ``number`` (from the window if it holds it, with the total if
+    that is known too), and count it whole, facets and all, in the background."""
+    window = _page_from_window(user, filters, events, number)
+    if window is not None:
+        ids, total = window
+        found = _Aggregates(total=total, page_ids=ids, facets=None)
+        total_rows = [] if total is None else [("n", None, None, None, None, total)]
+    else:
+        rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
+        found = _aggregates(user, filters, rows, facets=False)
+        total_rows = [row for row in rows if row[0] == "n"]
+    if number == 1:
+        # Kept until the facets are (the same key): the next readers of this search, before the thread is done,
+        # get the first page (and the total, if known) without searching again.
+        data: dict[str, Any] = {"rows": total_rows, "first_page": found.page_ids, "partial": True}
+        if found.total is None:
+            data["open"] = True
+        searchcache.counts_put(key, data, replace=False)
+    _count_in_background(user, filters, events, key)
+    return found
+
+
+def _count_and_keep(
+    user: Any, filters: Filters, events: QuerySet[Event], key: str, number: int, *, background: bool = False
+) -> _Aggregates:
     """Count the search and fetch the ids of page ``number``; keep the counts (and the first page's ids)."""
-    rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE))
+    rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), background=background)
     found = _aggregates(user, filters, rows)
     data: dict[str, Any] = {"rows": [row for row in rows if row[0] != "r"]}
     if number == 1:
@@ -657,7 +736,9 @@ def _count_and_keep(
 
 
 def _count_in_background(user: Any, filters: Filters, events: QuerySet[Event], key: str) -> None:
-    recount.recount_in_background(key, lambda: _count_and_keep(user, filters, events, key, 1))
+    recount.recount_in_background(
+        key, lambda: _count_and_keep(user, filters, events, key, 1, background=True)
+    )
 
 
 def run_search(
@@ -666,16 +747,22 @@ def run_search(
     """Search: the matching events (counted, one page of them fetched), persons by name and the facets.
 
     ``page`` is clamped into the pages that exist, as :meth:`Paginator.get_page` does. With ``facets_later``,
-    a search whose counts are not kept yet gets ``facets`` None: only the total and the page are counted
-    while the reader waits (for a common word, a fifth of the work), and the facets in the background;
-    :func:`kept_facets` gives them once they are ready. The results themselves are never out of date.
+    a search whose counts are not kept yet gets ``facets`` None: only its page is looked for while the reader
+    waits (in the window of the first events in list order; counted whole if the window does not hold it), and
+    everything is counted in the background; :func:`kept_facets` gives the counts once they are ready. Until
+    then ``count`` is None if the window held more than the page, and the page's paginator is an
+    :class:`OpenPaginator`. The results themselves are never out of date.
     """
     parsed = parse_query(raw_query)
     events = filter_events(user, parsed, filters)
     number = max(int(page), 1)
     found = _counted(user, parsed, filters, events, number, facets_later=facets_later)
-    paginator = CountedPaginator(events, PAGE_SIZE, count=found.total)
     ids = found.page_ids
+    paginator: CountedPaginator
+    if found.total is None:
+        paginator = OpenPaginator(events, PAGE_SIZE, count=number * PAGE_SIZE + 1)
+    else:
+        paginator = CountedPaginator(events, PAGE_SIZE, count=found.total)
     if number > paginator.num_pages:
         # Past the last page: show the last one (one more small query, only for a stale or edited URL).
         number = paginator.num_pages
@@ -695,8 +782,9 @@ def run_search(
     )
 
 
-def kept_facets(user: Any, raw_query: str, filters: Filters) -> list[Facet] | None:
-    """Return the facets of a search if they are counted, else None (and make sure they are being counted).
+def kept_facets(user: Any, raw_query: str, filters: Filters) -> tuple[list[Facet], int] | None:
+    """Return the facets of a search and its total if they are counted, else None (and make sure they are being
+    counted).
 
     For the search page's facets, asked again while they are counted in the background. When counts are
     counted while the reader waits (``HAVEN_COUNTS_REFRESH`` "inline"), they are counted now.
@@ -704,10 +792,15 @@ def kept_facets(user: Any, raw_query: str, filters: Filters) -> list[Facet] | No
     parsed = parse_query(raw_query)
     key = searchcache.cache_key(user, _cache_what(parsed, filters))
     kept = searchcache.counts_get(key)
+    found: _Aggregates | None = None
     if kept is not None and not kept[0].get("partial"):
-        return _aggregates(user, filters, [tuple(row) for row in kept[0]["rows"]]).facets
-    events = filter_events(user, parsed, filters)
-    if not recount.in_background():
-        return _count_and_keep(user, filters, events, key, 1).facets
-    _count_in_background(user, filters, events, key)
-    return None
+        found = _aggregates(user, filters, [tuple(row) for row in kept[0]["rows"]])
+    else:
+        events = filter_events(user, parsed, filters)
+        if not recount.in_background():
+            found = _count_and_keep(user, filters, events, key, 1)
+        else:
+            _count_in_background(user, filters, events, key)
+    if found is None:
+        return None
+    return found.facets or [], found.total or 0

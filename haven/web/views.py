@@ -88,7 +88,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         )
         page = result.page
         _audit_search(
-            request, raw, filters, page=page.number, events=page.paginator.count, persons=len(result.persons)
+            request, raw, filters, page=page.number, events=result.count, persons=len(result.persons)
         )
         params = request.GET.copy()
         params.pop("page", None)
@@ -125,9 +125,10 @@ def search_facets(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     filters = search.Filters.from_form(form.cleaned_data)
     raw = form.cleaned_data.get("q") or ""
-    facets = search.kept_facets(request.user, raw, filters)
-    if facets is not None:
-        _audit_search(request, raw, filters, via="facets")
+    counted = search.kept_facets(request.user, raw, filters)
+    facets, total = counted if counted is not None else (None, None)
+    if counted is not None:
+        _audit_search(request, raw, filters, via="facets", events=total)
     params = request.GET.copy()
     for name in ("page", "attempt", "facets"):
         params.pop(name, None)
@@ -135,7 +136,11 @@ def search_facets(request: HttpRequest) -> HttpResponse:
         attempt = max(1, int(request.GET.get("attempt", "1")))
     except ValueError:
         attempt = 1
-    return render(request, "web/_search_facets.html", _facets_context(params, facets, attempt=attempt))
+    context = _facets_context(params, facets, attempt=attempt)
+    # The page may have been shown before its total was known ("More than 20 events"): its heading is replaced
+    # with the total, with the facets (an out-of-band swap).
+    context["events_total"] = total
+    return render(request, "web/_search_facets.html", context)
 
 
 def _audit_search(request: HttpRequest, raw: str, filters: search.Filters, **details: Any) -> None:

@@ -27,6 +27,7 @@ from haven.records.models import Act, Confidentiality, Event
 from haven.records.tests import factories as f
 from haven.web import search, searchcache, textsearch
 from haven.web.models import EventText, SearchCounts, SearchState
+from haven.web.tests.recounts import DeferredRecounts
 from haven.web.tests.stories import Story, event, place, story
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def s() -> Story:
     return story()
+
+
+@pytest.fixture
+def recounts(settings, monkeypatch) -> DeferredRecounts:  # type: ignore[no-untyped-def]
+    settings.HAVEN_COUNTS_REFRESH = "background"
+    return DeferredRecounts(monkeypatch)
 
 
 def _run(user: User, q: str = "", *, page: int = 1, **filters: object) -> search.SearchResult:
@@ -114,12 +121,9 @@ def test_it_never_uses_counts_older_than_their_maximum_age(s: Story) -> None:
     assert _run(doc).count == 6
 
 
-def test_counts_past_their_age_are_shown_while_a_thread_counts_again(committed_db, settings) -> None:  # type: ignore[no-untyped-def]
+def test_counts_past_their_age_are_shown_while_a_thread_counts_again(committed_db, recounts) -> None:  # type: ignore[no-untyped-def]
     """With HAVEN_COUNTS_REFRESH "background" the reader of aged counts (same data version) is not kept waiting;
     the thread's own database connection needs committed data (committed_db)."""
-    from haven.web import recount
-
-    settings.HAVEN_COUNTS_REFRESH = "background"
     s = story()
     doc = s.world.users[Role.DOCUMENTER]
     assert _run(doc).count == 6
@@ -128,7 +132,7 @@ def test_counts_past_their_age_are_shown_while_a_thread_counts_again(committed_d
         data={"rows": [["e", 1999, None, s.world.org_a.pk, "internal", 41]]}, created_at=aged
     )
     assert _run(doc).count == 41  # kept, shown at once
-    recount.wait_for_recounts()
+    recounts.run()
     assert _run(doc).count == 6  # counted again by the thread
     assert SearchCounts.objects.get().created_at > aged
     # Past the longest keep, kept counts are never shown, even in the background mode.
@@ -353,12 +357,9 @@ def _aside(html: str) -> str:
 
 
 def test_a_new_search_shows_its_results_at_once_and_its_facets_when_counted(
-    client, committed_db, settings
+    client, committed_db, recounts
 ) -> None:  # type: ignore[no-untyped-def]
     """The thread has its own database connection, so the test commits (committed_db)."""
-    from haven.web import recount
-
-    settings.HAVEN_COUNTS_REFRESH = "background"
     s = story()
     doc = s.world.users[Role.DOCUMENTER]
     inline = _facets(_run(doc, "", year_from=2010))  # the page's facets must equal these, once counted
@@ -367,15 +368,16 @@ def test_a_new_search_shows_its_results_at_once_and_its_facets_when_counted(
     params = {"q": "", "year_from": "2010"}
     with CaptureQueriesContext(connection) as queries:
         html = client.get(reverse("web:search"), params).content.decode()
-    # Results and total at once, counted while the reader waited; the acts and perpetrators were not read.
+    # Results and total at once, found in the window of the first events (it holds all of this story's): nothing
+    # was counted while the reader waited, the acts and perpetrators were not read.
     assert "4 events" in html and "Arrest at the border" in html
-    assert _counting_statements(queries.captured_queries) == 1
+    assert _counting_statements(queries.captured_queries) == 0
     assert not [q for q in queries.captured_queries if '"acts" AS MATERIALIZED' in q["sql"]]
     aside = _aside(html)
     assert "Counting the matching events by filter" in aside and 'aria-busy="true"' in aside
     asked = re.search(r'hx-get="([^"]+)"', aside).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
     assert asked.startswith(reverse("web:search_facets")) and "attempt=1" in asked
-    recount.wait_for_recounts()
+    recounts.run()
     searched = AuditEntry.objects.filter(action=AuditAction.RECORD_SEARCHED).count()
     fragment = client.get(asked).content.decode()
     assert "hx-get" not in fragment and "Counting" not in fragment
@@ -448,3 +450,100 @@ def test_until_its_facets_are_counted_a_new_search_is_not_counted_again(
     # The API wants the facets now: it does not take the partial entry for counts.
     doc = s.world.users[Role.DOCUMENTER]
     assert _facets(_run(doc, "arrest"))["act_type"]
+
+
+def _run_later(user: User, q: str = "", *, page: int = 1, **filters: object) -> search.SearchResult:
+    return search.run_search(user, q, search.Filters(**filters), page=page, facets_later=True)[1]  # type: ignore[arg-type]
+
+
+def test_a_page_found_in_the_window_is_the_page_counting_finds(s: Story, recounts, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the window's size, the word and the period, each page is the same as when counted whole."""
+    doc = s.world.users[Role.DOCUMENTER]
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    searches = [
+        ("", {}),
+        ("강", {}),
+        ("arrest", {}),
+        ("-arrest", {}),
+        ("", {"year_from": 2010}),
+        ("", {"year_from": 2010, "certain": False}),
+        ("Interrogation", {}),
+        ("", {"victim_sex": "F"}),
+    ]
+    for window in (2, 3, 5, 100):
+        monkeypatch.setattr(search, "WINDOW", window)
+        for q, filters in searches:
+            counted = [_run(doc, q, page=n, **filters) for n in (1, 2, 3)]
+            SearchCounts.objects.all().delete()
+            for n in (2, 1, 3):  # page 2 first: no first page kept yet
+                found = _run_later(doc, q, page=n, **filters)
+                assert _titles(found) == _titles(counted[n - 1]), (window, q, filters, n)
+                assert found.count in (None, counted[0].count)
+                if found.count is None:  # open: at least one more event than the page shows
+                    assert found.page.has_next() and found.page.end_index() < counted[0].count
+            SearchCounts.objects.all().delete()
+
+
+def test_a_common_word_shows_its_first_page_before_it_is_counted(
+    client, s: Story, recounts, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(search, "WINDOW", 4)
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("web:search"), {"q": ""}).content.decode()
+    assert _counting_statements(queries.captured_queries) == 0  # the window held more than a page
+    assert "More than 2 events" in html and "(counting them)" in html and "Page 1</span>" in html
+    assert 'rel="next" href="?q=&amp;page=2"' in html and "Page 1 of" not in html
+    assert ALL_SIX[0] in html and ALL_SIX[1] in html and ALL_SIX[2] not in html
+    entry = AuditEntry.objects.filter(action=AuditAction.RECORD_SEARCHED).order_by("-seq").first()
+    assert entry is not None and entry.details["events"] is None  # not counted yet: no number audited
+    # Asked again before the thread is done: the same page, nothing searched again.
+    monkeypatch.setattr(search, "_page_from_window", lambda *args: pytest.fail("searched the window again"))
+    with CaptureQueriesContext(connection) as again:
+        assert "More than 2 events" in client.get(reverse("web:search"), {"q": ""}).content.decode()
+    assert _counting_statements(again.captured_queries) == 0
+    assert len(recounts.asked) == 2 and len(set(recounts.asked)) == 1  # not counted yet: asked again
+
+
+def test_a_rare_word_is_counted_at_once_when_the_window_does_not_hold_its_page(
+    client, s: Story, recounts, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "WINDOW", 4)  # the event of unknown date, last in list order, is outside it
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("web:search"), {"q": "Interrogation"}).content.decode()
+    assert _counting_statements(queries.captured_queries) == 1
+    assert "1 event<" in html and "Interrogation" in html and "counting them" not in html
+
+
+def test_the_counted_total_replaces_the_heading_of_a_page_shown_before(
+    client, committed_db, recounts, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(search, "WINDOW", 4)
+    s = story()
+    SearchCounts.objects.all().delete()
+    client.force_login(s.world.users[Role.DOCUMENTER])
+    html = client.get(reverse("web:search"), {"q": ""}).content.decode()
+    assert "More than 2 events" in html
+    asked = re.search(r'hx-get="([^"]+)"', _aside(html)).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    recounts.run()
+    fragment = client.get(asked).content.decode()
+    assert '<h2 id="events-h" hx-swap-oob="true">6 events</h2>' in fragment
+    entry = AuditEntry.objects.filter(action=AuditAction.RECORD_SEARCHED).order_by("-seq").first()
+    assert entry is not None and entry.details["via"] == "facets" and entry.details["events"] == 6
+    again = client.get(reverse("web:search"), {"q": ""}).content.decode()
+    assert "6 events" in again and "Page 1 of 3" in again and "hx-swap-oob" not in again
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel workers")
+def test_a_count_made_in_the_background_takes_one_core_only(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    events = search.filter_events(doc, textsearch.parse_query("arrest"), search.Filters())
+    for background, workers in ((True, "0"), (False, None)):
+        with CaptureQueriesContext(connection) as queries:
+            rows = search._rows(doc, events, (search.PAGE_SIZE, 0), background=background)
+        assert sum(n for kind, *_keys, n in rows if kind == "e") == 2  # counted all the same
+        told = [q["sql"] for q in queries.captured_queries if "max_parallel_workers_per_gather" in q["sql"]]
+        assert bool(told) == (workers is not None)

@@ -1,0 +1,53 @@
+"""A search shown before it is counted, in a real browser: the page comes with its first events and "more than",
+then htmx brings the facets and puts the counted total in the heading (an out-of-band swap)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from haven.accounts.models import Role
+from haven.accounts.tests.personas import PASSWORD
+from haven.web import search
+from haven.web.tests.recounts import DeferredRecounts
+from haven.web.tests.stories import story
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_page_shown_before_its_search_is_counted_gets_its_total_and_facets(  # type: ignore[no-untyped-def]
+    browser_for, settings, monkeypatch
+) -> None:
+    settings.HAVEN_COUNTS_REFRESH = "background"
+    # Six events in the story: pages of two, a window of four, so the first page is found before any counting.
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(search, "WINDOW", 4)
+    recounts = DeferredRecounts(monkeypatch)
+    doc = story().world.users[Role.DOCUMENTER]
+    Authenticator.objects.filter(user=doc).delete()
+    secret = generate_totp_secret()
+    TOTP.activate(doc, secret)
+    b = browser_for()
+    b.login(doc.username, PASSWORD, secret)
+    page = b.page
+
+    # The facets are asked for again after a second: the first time, the recount runs before the request goes
+    # on (so that the thread and the live server never write to the test database at the same time).
+    def count_then_answer(route) -> None:  # type: ignore[no-untyped-def]
+        recounts.run()
+        route.continue_()
+
+    page.route(re.compile(r".*/search/facets/.*"), count_then_answer)  # type: ignore[attr-defined]
+    b.go("/search/?q=")
+    heading = page.locator("#events-h")  # type: ignore[attr-defined]
+    assert heading.inner_text() == "More than 2 events (counting them)"
+    assert page.locator("nav.pager").inner_text().split() == ["Page", "1", "Next"]  # type: ignore[attr-defined]
+    b.screenshot("search-before-counted")
+    page.locator("#search-facets h3").first.wait_for()  # type: ignore[attr-defined]
+    assert heading.inner_text() == "6 events"
+    assert page.locator("#events-h").count() == 1  # type: ignore[attr-defined]
+    assert "Arrest" in page.locator("#search-facets").inner_text()  # type: ignore[attr-defined]
+    b.screenshot("search-counted")
