@@ -354,13 +354,15 @@ def _page_from_window(
     offset = (number - 1) * PAGE_SIZE
     if offset + PAGE_SIZE >= WINDOW:
         return None
-    window = _window(user, filters)
-    ids = list(
-        events.filter(pk__in=window.values("pk")).values_list("pk", flat=True)[: offset + PAGE_SIZE + 1]
-    )
+    # The window's ids first, then the search among them: its size and its matches are of one moment (two
+    # statements over the window could see a write between them and take a full window for a short one).
+    window = list(_window(user, filters).values_list("pk", flat=True))
+    if not window:
+        return [], 0
+    ids = list(events.filter(pk__in=window).values_list("pk", flat=True)[: offset + PAGE_SIZE + 1])
     if len(ids) > offset + PAGE_SIZE:
         return ids[offset : offset + PAGE_SIZE], None
-    if window.count() < WINDOW:  # the window is every event the search could match: these are all its matches
+    if len(window) < WINDOW:  # the window is every event the search could match: these are all its matches
         return ids[offset:], len(ids)
     return None
 
@@ -661,7 +663,8 @@ def _counted(
     """Return the counts of the search and the ids of page ``number``: kept ones if any, else computed.
 
     With ``facets_later`` (the web page) and counts recounted in the background, a search without kept counts
-    is answered with its total and page at once, and the facets are counted by the recounting thread.
+    is answered with its page at once (and its total if the window of :func:`_page_from_window` holds all its
+    matches or cannot hold the page; else the total is None), and everything is counted by the recounting thread.
     """
     key = searchcache.cache_key(user, _cache_what(parsed, filters))
     kept = searchcache.counts_get(key)

@@ -87,9 +87,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
             facets_later=request.GET.get("facets") != "now",
         )
         page = result.page
-        _audit_search(
-            request, raw, filters, page=page.number, events=result.count, persons=len(result.persons)
+        # Not counted yet ("more than"): how many the reader knows of, the events up to the page and one more.
+        counted = (
+            {"events": result.count}
+            if result.count is not None
+            else {"events_at_least": page.end_index() + 1}
         )
+        _audit_search(request, raw, filters, page=page.number, persons=len(result.persons), **counted)
         params = request.GET.copy()
         params.pop("page", None)
         params.pop("facets", None)

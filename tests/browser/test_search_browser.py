@@ -34,20 +34,23 @@ def test_a_page_shown_before_its_search_is_counted_gets_its_total_and_facets(  #
     b.login(doc.username, PASSWORD, secret)
     page = b.page
 
-    # The facets are asked for again after a second: the first time, the recount runs before the request goes
-    # on (so that the thread and the live server never write to the test database at the same time).
-    def count_then_answer(route) -> None:  # type: ignore[no-untyped-def]
-        recounts.run()
-        route.continue_()
-
-    page.route(re.compile(r".*/search/facets/.*"), count_then_answer)  # type: ignore[attr-defined]
+    # The page asks for the facets again after a second: that request is held until the page has been looked
+    # at, then the recount runs before it goes on (the thread and the live server never write to the test
+    # database at the same time).
+    held: list[object] = []
+    page.route(re.compile(r".*/search/facets/.*"), lambda route: held.append(route))  # type: ignore[attr-defined]
     b.go("/search/?q=")
     heading = page.locator("#events-h")  # type: ignore[attr-defined]
     assert heading.inner_text() == "More than 2 events (counting them)"
     assert page.locator("nav.pager").inner_text().split() == ["Page", "1", "Next"]  # type: ignore[attr-defined]
     b.screenshot("search-before-counted")
+    while not held:
+        page.wait_for_timeout(100)  # type: ignore[attr-defined]
+    recounts.run()
+    held.pop().continue_()  # type: ignore[attr-defined]
     page.locator("#search-facets h3").first.wait_for()  # type: ignore[attr-defined]
     assert heading.inner_text() == "6 events"
     assert page.locator("#events-h").count() == 1  # type: ignore[attr-defined]
+    assert page.locator("[aria-live] #events-h").count() == 1  # type: ignore[attr-defined]  # announced
     assert "Arrest" in page.locator("#search-facets").inner_text()  # type: ignore[attr-defined]
     b.screenshot("search-counted")
