@@ -298,9 +298,15 @@ def _in_period(filters: Filters) -> Q:
     return in_period("date", start, end, certain=filters.certain)
 
 
-def filter_events(user: Any, parsed: ParsedQuery, filters: Filters) -> QuerySet[Event]:
-    """Return the visible events matching the text and the filters, in date order."""
+def filter_events(
+    user: Any, parsed: ParsedQuery, filters: Filters, *, among: list[int] | None = None
+) -> QuerySet[Event]:
+    """Return the visible events matching the text and the filters, in date order; only ``among`` these ids
+    if given (the acts and perpetrators looked at are theirs only: SQLite would otherwise list those of every
+    event matching an act's conditions before looking at any of the ids)."""
     events = policy.visible(user, Event.objects.all())
+    if among is not None:
+        events = events.filter(pk__in=among)
     if parsed.include or parsed.exclude:
         events = events.filter(_text_filter(parsed))
     if filters.year_from or filters.year_to:
@@ -322,9 +328,14 @@ def filter_events(user: Any, parsed: ParsedQuery, filters: Filters) -> QuerySet[
         act_q &= Q(victim_age__lte=filters.age_max)
     if act_q:
         # One act must satisfy every act-level condition (type, victim's sex and age together).
-        events = events.filter(pk__in=_visible_acts(user).filter(act_q).values("event_id"))
+        acts = _visible_acts(user).filter(act_q)
+        if among is not None:
+            acts = acts.filter(event_id__in=among)
+        events = events.filter(pk__in=acts.values("event_id"))
     if filters.perpetrator_type:
         links = _visible_perpetrator_types(user).filter(term__path__startswith=filters.perpetrator_type.path)
+        if among is not None:
+            links = links.filter(involvement__event_id__in=among)
         events = events.filter(pk__in=links.values("involvement__event_id"))
     return events.select_related("location").order_by(*EVENT_ORDER)
 
@@ -347,10 +358,10 @@ def _window(user: Any, filters: Filters) -> QuerySet[Event]:
 
 
 def _page_from_window(
-    user: Any, filters: Filters, events: QuerySet[Event], number: int
+    user: Any, parsed: ParsedQuery, filters: Filters, number: int
 ) -> tuple[list[int], int | None] | None:
-    """Return the ids of page ``number`` of ``events`` found in the window, and their total if the window held
-    them all (else None: more than the page exist); None if the window does not hold that page."""
+    """Return the ids of page ``number`` of the search found in the window, and its total if the window held
+    all its matches (else None: more than the page exist); None if the window does not hold that page."""
     offset = (number - 1) * PAGE_SIZE
     if offset + PAGE_SIZE >= WINDOW:
         return None
@@ -359,7 +370,8 @@ def _page_from_window(
     window = list(_window(user, filters).values_list("pk", flat=True))
     if not window:
         return [], 0
-    ids = list(events.filter(pk__in=window).values_list("pk", flat=True)[: offset + PAGE_SIZE + 1])
+    events = filter_events(user, parsed, filters, among=window)
+    ids = list(events.values_list("pk", flat=True)[: offset + PAGE_SIZE + 1])
     if len(ids) > offset + PAGE_SIZE:
         return ids[offset : offset + PAGE_SIZE], None
     if len(window) < WINDOW:  # the window is every event the search could match: these are all its matches
@@ -675,7 +687,7 @@ def _counted(
         kept = None  # only the total is kept, and this caller wants the facets now
     if kept is None:
         if later:
-            return _page_now_counts_later(user, filters, events, key, number)
+            return _page_now_counts_later(user, parsed, filters, events, key, number)
         return _count_and_keep(user, filters, events, key, number)
     data, young = kept
     if not young or data.get("partial"):
@@ -689,7 +701,7 @@ def _counted(
     if number == 1 and "first_page" in data:
         found.page_ids = list(data["first_page"])
     elif found.total is None:
-        window = _page_from_window(user, filters, events, number)
+        window = _page_from_window(user, parsed, filters, number)
         if window is None:
             rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
             return _aggregates(user, filters, rows, facets=False)
@@ -701,11 +713,11 @@ def _counted(
 
 
 def _page_now_counts_later(
-    user: Any, filters: Filters, events: QuerySet[Event], key: str, number: int
+    user: Any, parsed: ParsedQuery, filters: Filters, events: QuerySet[Event], key: str, number: int
 ) -> _Aggregates:
     """Answer a search not counted yet with page ``number`` (from the window if it holds it, with the total if
     that is known too), and count it whole, facets and all, in the background."""
-    window = _page_from_window(user, filters, events, number)
+    window = _page_from_window(user, parsed, filters, number)
     if window is not None:
         ids, total = window
         found = _Aggregates(total=total, page_ids=ids, facets=None)
