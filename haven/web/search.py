@@ -21,7 +21,7 @@ from django import forms
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
-from django.db.models import F, Func, IntegerField, Q, QuerySet
+from django.db.models import DateField, F, Func, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +80,15 @@ class Year(Func):
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%%%Y', %(expressions)s) AS integer)", **extra
         )
+
+
+class NotByIndex(Func):
+    """A column SQLite's planner may not look up by index (SQLite's unary plus); the column itself elsewhere."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
 class SearchForm(forms.Form):
@@ -292,10 +301,10 @@ def _visible_perpetrator_types(user: Any) -> QuerySet[Any]:
     )
 
 
-def _in_period(filters: Filters) -> Q:
+def _in_period(filters: Filters, prefix: str = "date") -> Q:
     start = date(filters.year_from or 1000, 1, 1)
     end = date(filters.year_to or 2999, 12, 31)
-    return in_period("date", start, end, certain=filters.certain)
+    return in_period(prefix, start, end, certain=filters.certain)
 
 
 def filter_events(
@@ -309,7 +318,15 @@ def filter_events(
         events = events.filter(pk__in=among)
     if parsed.include or parsed.exclude:
         events = events.filter(_text_filter(parsed))
-    if filters.year_from or filters.year_to:
+    if (filters.year_from or filters.year_to) and parsed.include and among is None:
+        # The words decide which events are read, the period only filters them: SQLite would otherwise read
+        # every event of the period by its date index and look up each one's text (1.1 s for a year range of the
+        # large benchmark instance, 0.2 s reading the texts).
+        events = events.alias(
+            unindexed_date_start=NotByIndex("date_start", output_field=DateField()),
+            unindexed_date_end=NotByIndex("date_end", output_field=DateField()),
+        ).filter(_in_period(filters, "unindexed_date"))
+    elif filters.year_from or filters.year_to:
         events = events.filter(_in_period(filters))
     if filters.place:
         events = events.filter(location__path__startswith=filters.place.path)

@@ -550,3 +550,17 @@ def test_a_count_made_in_the_background_takes_one_core_only(s: Story) -> None:
         assert sum(n for kind, *_keys, n in rows if kind == "e") == 2  # counted all the same
         told = [q["sql"] for q in queries.captured_queries if "max_parallel_workers_per_gather" in q["sql"]]
         assert bool(told) == (workers is not None)
+
+
+def test_with_words_the_period_only_filters_the_events_the_words_find(s: Story) -> None:
+    """SQLite must not read every event of the period by its date index (the texts are the better way in)."""
+    doc = s.world.users[Role.DOCUMENTER]
+    worded = search.filter_events(doc, textsearch.parse_query("강"), search.Filters(year_from=2010))
+    unworded = search.filter_events(doc, textsearch.parse_query(""), search.Filters(year_from=2010))
+    plus = '+"records_event"."date_start"' if connection.vendor == "sqlite" else "+"
+    assert (plus in str(worded.query)) == (connection.vendor == "sqlite")
+    assert plus not in str(unworded.query) or connection.vendor != "sqlite"
+    any_time = set(
+        search.filter_events(doc, textsearch.parse_query("강"), search.Filters()).values_list("pk", flat=True)
+    )
+    assert [e.title for e in worded] == [e.title for e in unworded if e.pk in any_time] == ["강제북송"]
