@@ -718,34 +718,36 @@ def _counted(
     if number == 1 and "first_page" in data:
         found.page_ids = list(data["first_page"])
     elif found.total is None:
-        window = _page_from_window(user, parsed, filters, number)
-        if window is None:
-            rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
-            return _aggregates(user, filters, rows, facets=False)
-        found.page_ids, found.total = window
+        return _page_without_facets(user, parsed, filters, events, number)
     else:
         start = (number - 1) * PAGE_SIZE
         found.page_ids = list(events.values_list("pk", flat=True)[start : start + PAGE_SIZE])
     return found
 
 
+def _page_without_facets(
+    user: Any, parsed: ParsedQuery, filters: Filters, events: QuerySet[Event], number: int
+) -> _Aggregates:
+    """Return page ``number`` and the total if known: from the window if it holds the page, else counted whole."""
+    window = _page_from_window(user, parsed, filters, number)
+    if window is None:
+        rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
+        return _aggregates(user, filters, rows, facets=False)
+    ids, total = window
+    return _Aggregates(total=total, page_ids=ids, facets=None)
+
+
 def _page_now_counts_later(
     user: Any, parsed: ParsedQuery, filters: Filters, events: QuerySet[Event], key: str, number: int
 ) -> _Aggregates:
-    """Answer a search not counted yet with page ``number`` (from the window if it holds it, with the total if
-    that is known too), and count it whole, facets and all, in the background."""
-    window = _page_from_window(user, parsed, filters, number)
-    if window is not None:
-        ids, total = window
-        found = _Aggregates(total=total, page_ids=ids, facets=None)
-        total_rows = [] if total is None else [("n", None, None, None, None, total)]
-    else:
-        rows = _rows(user, events, (PAGE_SIZE, (number - 1) * PAGE_SIZE), facets=False)
-        found = _aggregates(user, filters, rows, facets=False)
-        total_rows = [row for row in rows if row[0] == "n"]
+    """Answer a search not counted yet with page ``number`` (with the total if that is known too), and count it
+    whole, facets and all, in the background."""
+    found = _page_without_facets(user, parsed, filters, events, number)
     if number == 1:
+        # The total as the counting statement gives it (the "n" row), when known.
+        total_rows = [] if found.total is None else [("n", None, None, None, None, found.total)]
         # Kept until the facets are (the same key): the next readers of this search, before the thread is done,
-        # get the first page (and the total, if known) without searching again.
+        # get the first page (and the total) without searching again.
         data: dict[str, Any] = {"rows": total_rows, "first_page": found.page_ids, "partial": True}
         if found.total is None:
             data["open"] = True

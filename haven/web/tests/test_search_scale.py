@@ -430,22 +430,15 @@ def test_the_facets_fragment_is_refused_like_the_search(client, s: Story) -> Non
     assert client.get(reverse("web:search_facets"), {"year_from": "abc"}).status_code == 400
 
 
-def test_until_its_facets_are_counted_a_new_search_is_not_counted_again(
-    client, s: Story, settings, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    from haven.web import recount
-
-    settings.HAVEN_COUNTS_REFRESH = "background"
-    asked: list[str] = []
-    monkeypatch.setattr(
-        recount, "recount_in_background", lambda key, fn: asked.append(key)
-    )  # the thread is busy
+def test_until_its_facets_are_counted_a_new_search_is_not_counted_again(client, s: Story, recounts) -> None:  # type: ignore[no-untyped-def]
+    # The thread is busy: the recounts asked for are not handed to it.
     client.force_login(s.world.users[Role.DOCUMENTER])
     first = client.get(reverse("web:search"), {"q": "arrest"}).content.decode()
     with CaptureQueriesContext(connection) as queries:
         second = client.get(reverse("web:search"), {"q": "arrest"}).content.decode()
     assert _counting_statements(queries.captured_queries) == 0  # the total and first page were kept
     assert "2 events" in first and "2 events" in second and "Counting the matching events" in second
+    asked = recounts.asked
     assert len(asked) == 2 and len(set(asked)) == 1  # asked again (a lost recount is made again), same key
     # The API wants the facets now: it does not take the partial entry for counts.
     doc = s.world.users[Role.DOCUMENTER]
