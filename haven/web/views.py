@@ -97,6 +97,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         params = request.GET.copy()
         params.pop("page", None)
         params.pop("facets", None)
+        # A page shown before its total: the facets' answer also says how many pages there are, in its pager.
+        open_page = page.number if page.paginator.open else None  # type: ignore[attr-defined]
         context.update(
             {
                 "searched": True,
@@ -105,7 +107,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 "page": page,
                 "persons": [(p, pages.person_label(request.user, p)) for p in result.persons],
                 "base_query": params.urlencode(),
-                **_facets_context(params, result.facets, attempt=0),
+                **_facets_context(params, result.facets, attempt=0, open_page=open_page),
             }
         )
     return render(request, "web/search.html", context)
@@ -134,17 +136,27 @@ def search_facets(request: HttpRequest) -> HttpResponse:
     if counted is not None:
         _audit_search(request, raw, filters, via="facets", events=total)
     params = request.GET.copy()
-    for name in ("page", "attempt", "facets"):
+    for name in ("page", "attempt", "facets", "open_page"):
         params.pop(name, None)
-    try:
-        attempt = max(1, int(request.GET.get("attempt", "1")))
-    except ValueError:
-        attempt = 1
-    context = _facets_context(params, facets, attempt=attempt)
+    attempt = _positive(request.GET.get("attempt")) or 1
+    open_page = _positive(request.GET.get("open_page"))
+    context = _facets_context(params, facets, attempt=attempt, open_page=open_page)
     # The page may have been shown before its total was known ("More than 20 events"): its heading is replaced
-    # with the total, with the facets (an out-of-band swap).
+    # with the total, with the facets (out-of-band swaps), and so is its pager's "Page N" ("Page N of M").
     context["events_total"] = total
+    if total is not None and open_page is not None:
+        pages_in_all = max(1, -(-total // search.PAGE_SIZE))
+        context["page_of"] = (min(open_page, pages_in_all), pages_in_all)
     return render(request, "web/_search_facets.html", context)
+
+
+def _positive(value: str | None) -> int | None:
+    """Return ``value`` as a whole number of at least 1, or None (absent or not one)."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if number >= 1 else None
 
 
 def _audit_search(request: HttpRequest, raw: str, filters: search.Filters, **details: Any) -> None:
@@ -169,14 +181,18 @@ def _with(params: Any, **values: str) -> str:
     return changed.urlencode()
 
 
-def _facets_context(params: Any, facets: list[search.Facet] | None, *, attempt: int) -> dict[str, object]:
-    """The search page's facets, or (while they are counted) the address that asks for them again."""
+def _facets_context(
+    params: Any, facets: list[search.Facet] | None, *, attempt: int, open_page: int | None = None
+) -> dict[str, object]:
+    """The search page's facets, or (while they are counted) the address that asks for them again (with the
+    number of the page shown, if it was shown before its total: ``open_page``)."""
     if facets is not None:
         return {"facets": _facet_links(params, facets), "facets_pending": False}
+    again = {"attempt": str(attempt + 1)} | ({"open_page": str(open_page)} if open_page else {})
     return {
         "facets": [],
         "facets_pending": True,
-        "facets_url": reverse("web:search_facets") + "?" + _with(params, attempt=str(attempt + 1))
+        "facets_url": reverse("web:search_facets") + "?" + _with(params, **again)
         if attempt < FACET_ATTEMPTS
         else "",
         "page_url": reverse("web:search") + "?" + _with(params, facets="now"),

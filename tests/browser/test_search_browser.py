@@ -52,5 +52,6 @@ def test_a_page_shown_before_its_search_is_counted_gets_its_total_and_facets(  #
     assert heading.inner_text() == "6 events"
     assert page.locator("#events-h").count() == 1  # type: ignore[attr-defined]
     assert page.locator("[aria-live] #events-h").count() == 1  # type: ignore[attr-defined]  # announced
+    assert page.locator("nav.pager").inner_text().split() == ["Page", "1", "of", "3", "Next"]  # type: ignore[attr-defined]
     assert "Arrest" in page.locator("#search-facets").inner_text()  # type: ignore[attr-defined]
     b.screenshot("search-counted")

@@ -486,7 +486,8 @@ def test_a_common_word_shows_its_first_page_before_it_is_counted(
     with CaptureQueriesContext(connection) as queries:
         html = client.get(reverse("web:search"), {"q": ""}).content.decode()
     assert _counting_statements(queries.captured_queries) == 0  # the window held more than a page
-    assert "More than 2 events" in html and "(counting them)" in html and "Page 1</span>" in html
+    assert "More than 2 events" in html and "(counting them)" in html
+    assert '<span id="page-count">Page 1</span>' in html
     assert 'rel="next" href="?q=&amp;page=2"' in html and "Page 1 of" not in html
     assert ALL_SIX[0] in html and ALL_SIX[1] in html and ALL_SIX[2] not in html
     entry = AuditEntry.objects.filter(action=AuditAction.RECORD_SEARCHED).order_by("-seq").first()
@@ -527,10 +528,17 @@ def test_the_counted_total_replaces_the_heading_of_a_page_shown_before(
     recounts.run()
     fragment = client.get(asked).content.decode()
     assert '<h2 id="events-h" hx-swap-oob="true">6 events</h2>' in fragment
+    assert (
+        "open_page=1" in asked and '<span id="page-count" hx-swap-oob="true">Page 1 of 3</span>' in fragment
+    )
     entry = AuditEntry.objects.filter(action=AuditAction.RECORD_SEARCHED).order_by("-seq").first()
     assert entry is not None and entry.details["via"] == "facets" and entry.details["events"] == 6
     again = client.get(reverse("web:search"), {"q": ""}).content.decode()
     assert "6 events" in again and "Page 1 of 3" in again and "hx-swap-oob" not in again
+    assert 'id="page-count"' not in again  # counted: no page count to replace
+    # A page counted at once is not told to replace any (and a bad number is no number).
+    counted = client.get(asked.replace("open_page=1", "open_page=x")).content.decode()
+    assert "6 events" in counted and "page-count" not in counted
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel workers")
