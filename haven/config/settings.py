@@ -84,6 +84,9 @@ if HAVEN_COUNTS_REFRESH not in {"background", "inline"}:
         f"HAVEN_COUNTS_REFRESH must be background or inline, not {HAVEN_COUNTS_REFRESH!r}"
     )
 HAVEN_COUNTS_CACHE_SECONDS = int(envstr("HAVEN_COUNTS_CACHE_SECONDS", "300"))
+# A background recount waits while the server's processors are busy with readers, up to this many seconds
+# (haven.web.recount); 0: never waits (the tests, whose own work keeps the processors busy).
+HAVEN_RECOUNT_YIELD_SECONDS = envint("HAVEN_RECOUNT_YIELD_SECONDS", 0 if HAVEN_MODE == "test" else 10)
 # How long each server process keeps the options of vocabulary and gazetteer selects (haven.lib.widgets); the
 # tests read them afresh, as each test has its own reference data.
 HAVEN_CHOICES_KEPT_SECONDS = int(envstr("HAVEN_CHOICES_KEPT_SECONDS", "0" if HAVEN_MODE == "test" else "60"))

@@ -113,3 +113,57 @@ def test_a_recount_waits_while_another_process_recounts() -> None:
     recount.wait_for_recounts()
     assert rec.done == ["later"]
     assert cache.get(recount.SLOT) is None  # and gives the turn up in its turn
+
+
+def test_a_recount_waits_while_the_machine_is_busy_and_not_longer_than_told(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_RECOUNT_YIELD_SECONDS = 0.5
+    samples: list[float] = []
+
+    def busy(seconds: float) -> float:
+        samples.append(seconds)
+        time.sleep(seconds)
+        return 0.05  # a twentieth of the processors' time idle: readers are using them
+
+    monkeypatch.setattr(recount, "idle_share", busy)
+    rec = Recorder()
+    started = time.monotonic()
+    recount.recount_in_background("busy", rec.recount("busy"))
+    time.sleep(0.2)
+    assert rec.done == []  # waiting for idle time
+    recount.wait_for_recounts()
+    assert rec.done == ["busy"]  # but not for ever
+    assert 0.5 <= time.monotonic() - started < 5 and len(samples) >= 2
+
+
+def test_a_recount_starts_at_once_when_the_machine_is_idle_or_its_load_unknown(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_RECOUNT_YIELD_SECONDS = 30
+    for share in (0.9, recount.BUSY_IDLE_SHARE, None):
+        assert recount._yield_to_readers(lambda seconds, share=share: share) < 1
+    # From busy to idle: it waits for as long as the machine is busy.
+    shares = iter([0.0, 0.1, 0.6])
+    waited = recount._yield_to_readers(lambda seconds: (time.sleep(0.05), next(shares))[1])
+    assert 0.1 <= waited < 1
+
+
+def test_the_idle_share_is_read_from_the_machine() -> None:
+    share = recount.idle_share(0.05)
+    assert share is None or 0.0 <= share <= 1.0
+    # Kept busy by this thread alone: at most as idle as the other processors can be, never negative.
+    stop = time.monotonic() + 0.3
+    box: list[float | None] = []
+    sampler = threading.Thread(target=lambda: box.append(recount.idle_share(0.25)))
+    sampler.start()
+    while time.monotonic() < stop:
+        pass
+    sampler.join()
+    if box[0] is not None:
+        import os
+
+        assert box[0] <= 1 - 0.5 / (os.cpu_count() or 1)
+
+
+def test_the_tests_never_wait_for_idle_time() -> None:
+    from django.conf import settings
+
+    assert settings.HAVEN_RECOUNT_YIELD_SECONDS == 0
+    assert recount._yield_to_readers(lambda seconds: pytest.fail("sampled the machine")) < 0.1
