@@ -119,7 +119,7 @@ class Person(RecordBase):
         ]
         indexes = [
             # The visible persons with the sex a search's facets count victims by, from the index alone
-            # (PostgreSQL; other databases ignore ``include``). See Act.Meta.
+            # (PostgreSQL only: its migration, records 0004, leaves it out elsewhere). See Act.Meta.
             models.Index(
                 fields=["compartment", "confidentiality"], include=["id", "sex"], name="person_visible"
             )
@@ -244,7 +244,7 @@ class Event(RecordBase):
         constraints = [*RecordBase.base_constraints("event"), *imprecise_date_constraints("date", "event")]
         indexes = [
             # The visible events with what a search counts and sorts them by, read from the index alone
-            # (PostgreSQL; other databases ignore ``include``): a search's matches among 175,000 visible
+            # (PostgreSQL; SQLite has it without the INCLUDE columns): a search's matches among 175,000 visible
             # events took 330 ms reading the table, 180 ms from this index (benchmarks/bench_load.py).
             models.Index(
                 fields=["compartment", "confidentiality"],
@@ -319,9 +319,10 @@ class Act(RecordBase):
         ]
         indexes = [
             models.Index(fields=["act_type", "date_start"]),
-            # The visible acts with what a search's facets count (PostgreSQL; other databases ignore
-            # ``include``): the facets of a common word hash every visible act, its victim and every visible
-            # involvement, and read them from these indexes instead of the wide tables (benchmarks/bench_load.py).
+            # The visible acts with what a search's facets count (PostgreSQL only: its migration, records 0004,
+            # leaves it out elsewhere). The facets of a common word hash every visible act, its victim and every
+            # visible involvement, read from these indexes instead of the wide tables: 15-20 % less time
+            # (benchmarks/bench_load.py; in-process A/B with index-only scans on and off).
             models.Index(
                 fields=["compartment", "confidentiality"],
                 include=["event", "act_type", "victim", "victim_age"],

@@ -39,7 +39,8 @@ SLOT_POLL_SECONDS = 0.1
 # ones are counted while the reader waits (the search's and the dashboard's kept counts alike).
 KEEP_FACTOR = 12
 # The machine is busy when less than this share of its processors' time was idle over SAMPLE_SECONDS: with two
-# cores, less than half a core. Readers then have every core, and a recount waits for idle time (see _yield).
+# cores, less than half a core. Readers then have every core, and a recount waits for idle time (see
+# _yield_to_readers).
 BUSY_IDLE_SHARE = 0.25
 SAMPLE_SECONDS = 0.25
 # At most this many recounts wait in a process's queue; past it a recount is not queued (its kept counts are
@@ -48,7 +49,7 @@ MAX_QUEUED = 100
 
 # What this process has queued or is recounting, by key; the queue; the thread that works through it.
 _pending: set[str] = set()
-_queue: queue.Queue[tuple[str, str, Callable[[], None]]] = queue.Queue()
+_queue: queue.Queue[tuple[str, str, str, Callable[[], None]]] = queue.Queue()
 _worker: threading.Thread | None = None
 _lock = threading.Lock()
 
@@ -72,12 +73,13 @@ def recount_in_background(key: str, recount: Callable[[], None]) -> None:
             return
         _pending.add(key)  # held while claiming (outside the lock: a cache write may wait for the database)
     claim = f"haven.recount:{key}"
-    if not _add(claim):
+    mine = uuid.uuid4().hex  # the claim's value: whose it is, once it may have lapsed and been claimed again
+    if not _add(claim, mine):
         with _lock:
             _pending.discard(key)
         return
     with _lock:
-        _queue.put((key, claim, recount))
+        _queue.put((key, claim, mine, recount))
         if _worker is None or not _worker.is_alive():
             _worker = threading.Thread(target=_work, name="haven-recount", daemon=True)
             _worker.start()
@@ -86,20 +88,21 @@ def recount_in_background(key: str, recount: Callable[[], None]) -> None:
 def _work() -> None:
     """Recount what is queued, one at a time; close this thread's database connection whenever the queue is empty."""
     while True:
-        key, claim, recount = _queue.get()
+        key, claim, mine, recount = _queue.get()
         try:
             token = _take_slot()
-            _yield_to_readers()
-            _cache(cache.touch, claim, CLAIM_SECONDS)  # it may have waited in the queue: a minute from now
+            _yield_to_readers()  # at most a quarter of the slot's minute
             try:
-                recount()
+                if _still_mine(claim, mine):
+                    recount()
             finally:
                 if _cache(cache.get, SLOT) == token:  # not if it lapsed and another process holds it now
                     _cache(cache.delete, SLOT)
         except Exception:  # a failed recount must not stop the thread; the next reader asks again
             logger.exception("recounting %s in the background failed", key)
         finally:
-            _cache(cache.delete, claim)
+            if _cache(cache.get, claim) == mine:  # not another process's, claimed after this one lapsed
+                _cache(cache.delete, claim)
             with _lock:
                 _pending.discard(key)
             if _queue.empty():
@@ -127,7 +130,17 @@ def _cache(call: Callable[..., Any], *args: Any) -> Any:
             time.sleep(0.01)
 
 
-def _add(claim: str) -> bool:
+def _still_mine(claim: str, mine: str) -> bool:
+    """Renew ``claim`` for a minute from now if this thread still holds it, or claim it again if it lapsed while
+    queued (else another process has claimed it since, and recounts it: False)."""
+    held = _cache(cache.get, claim)
+    if held == mine:
+        _cache(cache.touch, claim, CLAIM_SECONDS)
+        return True
+    return held is None and _add(claim, mine)
+
+
+def _add(claim: str, value: Any = 1) -> bool:
     """Claim ``claim`` in the shared cache; False if another process holds it.
 
     Django's database cache answers False both when the key is held and when its insert failed (it lets
@@ -136,7 +149,7 @@ def _add(claim: str) -> bool:
     """
     deadline = time.monotonic() + 0.5
     while True:
-        if _cache(cache.add, claim, 1, CLAIM_SECONDS):
+        if _cache(cache.add, claim, value, CLAIM_SECONDS):
             return True
         if _cache(cache.get, claim) is not None or time.monotonic() >= deadline:
             return False
@@ -153,21 +166,30 @@ def _take_slot() -> str:
         time.sleep(SLOT_POLL_SECONDS)
 
 
-def idle_share(seconds: float) -> float | None:
-    """Return the share of the processors' time that was idle over the next ``seconds`` (Linux's /proc/stat:
-    every process of the machine, the database's included); None where that cannot be read."""
+def cpu_ticks(line: str) -> tuple[int, int]:
+    """Return (idle, total) processor time from the first line of Linux's /proc/stat ("cpu user nice system idle
+    iowait irq softirq steal ..."). Waiting for the disk counts as idle (the processors are free for a count);
+    guest time is already in user time, so it is left out."""
+    ticks = [int(n) for n in line.split()[1:9]]
+    if len(ticks) < 4:
+        raise ValueError(f"not a /proc/stat cpu line: {line!r}")
+    return ticks[3] + (ticks[4] if len(ticks) > 4 else 0), sum(ticks)
 
-    def times() -> tuple[int, int]:
+
+def idle_share(seconds: float) -> float | None:
+    """Return the share of the processors' time that was idle over the next ``seconds``, or None where that
+    cannot be read (not Linux). It is the whole machine's: the database's work counts when the database runs on
+    the same machine; in a container it is the host's processors, whatever the container's own quota."""
+
+    def read() -> tuple[int, int]:
         with open("/proc/stat", encoding="ascii") as stat:
-            # cpu user nice system idle iowait irq softirq steal (guest time is counted in user already)
-            ticks = [int(n) for n in stat.readline().split()[1:9]]
-        return ticks[3] + ticks[4], sum(ticks)
+            return cpu_ticks(stat.readline())
 
     try:
-        idle_before, total_before = times()
+        idle_before, total_before = read()
         time.sleep(seconds)
-        idle_after, total_after = times()
-    except (OSError, ValueError, IndexError):
+        idle_after, total_after = read()
+    except (OSError, ValueError):
         return None
     elapsed = total_after - total_before
     return (idle_after - idle_before) / elapsed if elapsed > 0 else None
@@ -180,10 +202,11 @@ def _yield_to_readers(sample: Callable[[float], float | None] | None = None) -> 
     A count of a search's facets takes one core for a second or two. Run while ten readers keep both cores of a
     small server busy, it slowed their pages by a third (benchmarks/bench_load.py, new searches, 10 users: p50
     306 ms, 31 requests a second; 225 ms and 42 a second when the counts waited). Waiting for idle time, the
-    counts are ready some seconds later instead. It never waits longer than the setting, so a server that stays
-    busy still gets its counts, one at a time.
+    counts are ready some seconds later instead. It waits no longer than the setting (and one last sample of
+    SAMPLE_SECONDS), so a server that stays busy still gets its counts, one at a time.
     """
-    limit = float(getattr(settings, "HAVEN_RECOUNT_YIELD_SECONDS", 0))
+    # Never a quarter of a minute or more: the slot taken before (CLAIM_SECONDS) must not lapse meanwhile.
+    limit = min(float(getattr(settings, "HAVEN_RECOUNT_YIELD_SECONDS", 0)), CLAIM_SECONDS / 4)
     sample = sample or idle_share
     started = time.monotonic()
     while time.monotonic() - started < limit:

@@ -95,8 +95,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         )
         _audit_search(request, raw, filters, page=page.number, persons=len(result.persons), **counted)
         params = request.GET.copy()
-        params.pop("page", None)
-        params.pop("facets", None)
+        for name in ("page", "facets", "open_page"):
+            params.pop(name, None)
         # A page shown before its total: the facets' answer also says how many pages there are, in its pager.
         open_page = page.number if page.paginator.open else None  # type: ignore[attr-defined]
         context.update(
@@ -144,9 +144,9 @@ def search_facets(request: HttpRequest) -> HttpResponse:
     # The page may have been shown before its total was known ("More than 20 events"): its heading is replaced
     # with the total, with the facets (out-of-band swaps), and so is its pager's "Page N" ("Page N of M").
     context["events_total"] = total
-    if total is not None and open_page is not None:
-        pages_in_all = max(1, -(-total // search.PAGE_SIZE))
-        context["page_of"] = (min(open_page, pages_in_all), pages_in_all)
+    pages_in_all = max(1, -(-total // search.PAGE_SIZE)) if total is not None else 0
+    if open_page is not None and open_page <= pages_in_all:  # (past the end, after a deletion: left as it is)
+        context["page_of"] = (open_page, pages_in_all)
     return render(request, "web/_search_facets.html", context)
 
 

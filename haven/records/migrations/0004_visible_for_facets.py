@@ -1,24 +1,40 @@
-# Covering indexes for a search's facets (PostgreSQL only: other databases ignore ``include``, and Django does not
-# create such an index there). Built CONCURRENTLY, so that an instance with a million acts keeps taking writes
-# while they are built (about a second each on the benchmark's large instance).
+# Covering indexes for a search's facets, on PostgreSQL only. Django would create them on SQLite too, without their
+# INCLUDE columns: a plain (compartment, confidentiality) index that narrows little, costs every write and can
+# mislead SQLite's planner. Built CONCURRENTLY, so that an instance with a million acts keeps taking writes while
+# they are built (about a second each on the benchmark's large instance). Each build may be run again: a valid
+# index already there is kept, an invalid one (left by a build that failed or was interrupted) is built afresh.
 
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
-from django.db.migrations.operations import AddIndex
 
 
 class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
-    """CREATE INDEX CONCURRENTLY on PostgreSQL; a plain AddIndex elsewhere (SQLite has no CONCURRENTLY)."""
+    """CREATE INDEX CONCURRENTLY on PostgreSQL, again after a failed run; only the model's state elsewhere."""
+
+    def _index_state(self, schema_editor) -> bool | None:  # type: ignore[no-untyped-def]
+        """True: a valid index of this name exists; False: an invalid one; None: none."""
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = %s AND pg_catalog.pg_table_is_visible(c.oid)",
+                [self.index.name],
+            )
+            row = cursor.fetchone()
+        return None if row is None else bool(row[0])
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        return AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        state = self._index_state(schema_editor)
+        if state:
+            return
+        if state is False:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY {schema_editor.quote_name(self.index.name)}")
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
         if schema_editor.connection.vendor == "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        return AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

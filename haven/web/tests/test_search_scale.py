@@ -537,8 +537,12 @@ def test_the_counted_total_replaces_the_heading_of_a_page_shown_before(
     assert "6 events" in again and "Page 1 of 3" in again and "hx-swap-oob" not in again
     assert 'id="page-count"' not in again  # counted: no page count to replace
     # A page counted at once is not told to replace any (and a bad number is no number).
-    counted = client.get(asked.replace("open_page=1", "open_page=x")).content.decode()
-    assert "6 events" in counted and "page-count" not in counted
+    for wrong in ("x", "0", "4"):  # not a number, or past the last page: no page count is replaced
+        counted = client.get(asked.replace("open_page=1", f"open_page={wrong}")).content.decode()
+        assert "6 events" in counted and "page-count" not in counted
+    carried = client.get(reverse("web:search"), {"q": "", "open_page": "3"}).content.decode()
+    assert "open_page" not in _aside(carried)  # never carried into the search's own links
+    assert "open_page" not in carried.split('<nav class="pager"')[1]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel workers")
