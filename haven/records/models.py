@@ -321,8 +321,8 @@ class Act(RecordBase):
             models.Index(fields=["act_type", "date_start"]),
             # The visible acts with what a search's facets count (PostgreSQL only: its migration, records 0004,
             # leaves it out elsewhere). The facets of a common word hash every visible act, its victim and every
-            # visible involvement, read from these indexes instead of the wide tables: 15-20 % less time
-            # (benchmarks/bench_load.py; in-process A/B with index-only scans on and off).
+            # visible involvement, read from these indexes instead of the wide tables: 13-20 % less time (the
+            # counting statement on the large benchmark instance, timed in process with index-only scans on and off).
             models.Index(
                 fields=["compartment", "confidentiality"],
                 include=["event", "act_type", "victim", "victim_age"],

@@ -144,7 +144,9 @@ def search_facets(request: HttpRequest) -> HttpResponse:
     # The page may have been shown before its total was known ("More than 20 events"): its heading is replaced
     # with the total, with the facets (out-of-band swaps), and so is its pager's "Page N" ("Page N of M").
     context["events_total"] = total
-    pages_in_all = max(1, -(-total // search.PAGE_SIZE)) if total is not None else 0
+    pages_in_all = (
+        search.CountedPaginator((), search.PAGE_SIZE, count=total).num_pages if total is not None else 0
+    )
     if open_page is not None and open_page <= pages_in_all:  # (past the end, after a deletion: left as it is)
         context["page_of"] = (open_page, pages_in_all)
     return render(request, "web/_search_facets.html", context)
