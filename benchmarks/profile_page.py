@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime", help="pstats sort key (default %(default)s)")
     parser.add_argument("--token", default="", help="API scopes, comma-separated: call with a bearer token")
     parser.add_argument("--queries", action="store_true", help="also print each query of one request")
+    parser.add_argument(
+        "--callers", default="", help="also print who calls the functions matching this regex"
+    )
     args = parser.parse_args()
 
     from django.conf import settings
@@ -100,6 +103,8 @@ def main() -> None:
     )
     stats = pstats.Stats(profiler)
     stats.sort_stats(args.sort).print_stats(args.top)
+    if args.callers:
+        stats.print_callers(args.callers)
 
 
 if __name__ == "__main__":

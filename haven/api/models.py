@@ -66,3 +66,19 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return "revoked"
         return "active" if self.expires_at > timezone.now() else "expired"
+
+
+class RateCount(models.Model):
+    """Requests counted against one rate limit (a scope and a token, user or address), per fixed window.
+
+    One row per limit, updated by one statement per request (``haven.api.throttling``): the requests of the
+    current window and of the one before, from which the limit estimates a sliding window.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_start = models.BigIntegerField()  # seconds since the epoch, a multiple of the window's length
+    count = models.PositiveIntegerField()
+    previous = models.PositiveIntegerField()  # requests in the window before, if it is the one just before
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} (+{self.previous} before)"

@@ -1,18 +1,69 @@
 """Rate limits per token (or per user, or per address for requests without a valid token).
 
-The counters live in Django's cache. With the default local-memory cache each server process counts on its
-own; an installation running several processes should configure a shared cache (e.g. Redis or the database
-cache) so that a limit holds across them.
+The limits on requests (``api``, ``api_write``, ``api_search``) count in the database, one row per limit
+(:class:`haven.api.models.RateCount`), so that they hold across all server processes. Each request costs one
+statement: an upsert that counts it in the current fixed window and returns that count and the previous
+window's. The limit is on a sliding window estimated from the two: ``previous * (share of the window still to
+come) + count``. DRF's own throttles keep a list of timestamps in Django's cache instead, and with the database
+cache each check and record was six statements and a transaction; an API search was checked against two limits.
+
+A refused request counts too: a client that ignores Retry-After stays refused until it waits.
+
+Failed token checks (``api_auth_failure``) are rare and stay on Django's cache.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection, transaction
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from haven.api.models import ApiToken
+from haven.api.models import ApiToken, RateCount
+
+# Rows of limits not used for this long are deleted, every PRUNE_EVERY counted requests of a process.
+STALE_SECONDS = 3600
+PRUNE_EVERY = 1000
+_counted = 0
+
+
+# The same SQL on both databases (SQLite 3.35+ and PostgreSQL both have upserts with RETURNING). In an upsert's
+# SET, every column on the right is the row's value before the update.
+_COUNT_SQL = """
+INSERT INTO "api_ratecount" ("key", "window_start", "count", "previous") VALUES (%s, %s, 1, 0)
+ON CONFLICT ("key") DO UPDATE SET
+    "previous" = CASE
+        WHEN "api_ratecount"."window_start" = excluded."window_start" THEN "api_ratecount"."previous"
+        WHEN "api_ratecount"."window_start" = excluded."window_start" - %s THEN "api_ratecount"."count"
+        ELSE 0 END,
+    "count" = CASE
+        WHEN "api_ratecount"."window_start" = excluded."window_start" THEN "api_ratecount"."count" + 1
+        ELSE 1 END,
+    "window_start" = excluded."window_start"
+RETURNING "count", "previous"
+"""
+
+
+def count_request(key: str, window_start: int, duration: int) -> tuple[int, int]:
+    """Count one request against ``key`` in the window starting at ``window_start``; return (count, previous).
+
+    One statement, atomic on both databases: two processes counting at once both get counted.
+    """
+    with connection.cursor() as cursor:
+        if connection.features.can_return_rows_from_bulk_insert:  # RETURNING: PostgreSQL, SQLite 3.35+
+            cursor.execute(_COUNT_SQL, [key, window_start, duration])
+            count, previous = cursor.fetchone()
+        else:
+            with transaction.atomic():  # an older SQLite: the row read back in the same write transaction
+                cursor.execute(_COUNT_SQL.split("RETURNING")[0], [key, window_start, duration])
+                cursor.execute('SELECT "count", "previous" FROM "api_ratecount" WHERE "key" = %s', [key])
+                count, previous = cursor.fetchone()
+    global _counted
+    _counted += 1
+    if _counted % PRUNE_EVERY == 0:
+        RateCount.objects.filter(window_start__lt=window_start - STALE_SECONDS).delete()
+    return count, previous
 
 
 class _Rates(SimpleRateThrottle):
@@ -39,6 +90,30 @@ class TokenRateThrottle(_Rates):
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": _ident(self, request)}
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        now = self.timer()
+        window_start = int(now // self.duration) * self.duration
+        count, previous = count_request(self.get_cache_key(request, view), window_start, self.duration)
+        elapsed = now - window_start
+        if previous * (1 - elapsed / self.duration) + count <= self.num_requests:
+            return True
+        self._wait = self._wait_for(count, previous, elapsed)
+        return False
+
+    def _wait_for(self, count: int, previous: int, elapsed: float) -> float:
+        """Seconds until the sliding estimate allows one more request (if none is made meanwhile)."""
+        limit, duration = self.num_requests, self.duration
+        if count < limit and previous:
+            # Within this window, once enough of the previous window's requests have slid out.
+            return max(1.0, duration * (1 - (limit - count) / previous) - elapsed)
+        # In the next window, this window's requests become the previous ones and slide out in turn.
+        return (duration - elapsed) + max(0.0, duration * (1 - (limit - 1) / count))
+
+    def wait(self) -> float:
+        return self._wait
 
 
 class WriteRateThrottle(TokenRateThrottle):

@@ -473,7 +473,12 @@ class CaseListForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Any")), ("open", _("Open")), *Status.choices]  # type: ignore[attr-defined]
         self.fields["risk_level"].choices = [("", _("Any")), *RiskLevel.choices]  # type: ignore[attr-defined]
+        # Retired stages are not offered as a filter, but a case may still be at one: the list labels those too.
+        stages = list(
+            Term.objects.filter(vocabulary__code="case-journey-stages").order_by("sort_order", "pk")
+        )
+        self.stage_labels = {t.pk: t.label for t in stages}
         self.fields["stage"].choices = [  # type: ignore[attr-defined]
             ("", _("Any")),
-            *[(t.code, t.label) for t in terms("case-journey-stages")],
+            *[(t.code, t.label) for t in stages if not t.retired],
         ]

@@ -25,6 +25,7 @@ from haven.places.models import Location
 from haven.vocab.models import Term
 
 LIST_PAGE_SIZE = 50
+LIST_COUNTED_UP_TO = 1000  # the case list counts up to this, then says "more than"
 DUE_WITHIN_DAYS = 7
 
 
@@ -122,10 +123,6 @@ def case_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
     if filters.reference:
         qs = qs.filter(reference__icontains=filters.reference.strip().upper()[:16])
     return qs.order_by("-opened_on", "reference")
-
-
-def stage_labels() -> dict[int, str]:
-    return {t.pk: t.label for t in Term.objects.filter(vocabulary__code="case-journey-stages")}
 
 
 def next_followups(case_ids: list[int]) -> dict[int, date]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
 
@@ -57,3 +58,40 @@ def uncounted_page(queryset: QuerySet[Any], per_page: int, number: Any) -> Uncou
     start = (page - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     return UncountedPage(rows[:per_page], page, len(rows) > per_page)
+
+
+class CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its count, by a query that counted the rows already."""
+
+    open = False
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._known_count
+
+
+def count_up_to(queryset: QuerySet[Any], limit: int) -> int:
+    """Return how many rows ``queryset`` has, but at most ``limit + 1``: "more than ``limit``".
+
+    The count stops at ``limit + 1`` rows (``SELECT COUNT(*) FROM (... LIMIT limit + 1)``), so that a list of
+    100,000 rows costs no more to count than one of a thousand.
+    """
+    return queryset.order_by()[: limit + 1].count()
+
+
+def page_counted_up_to(
+    queryset: QuerySet[Any], per_page: int, number: Any, *, limit: int
+) -> tuple[Any, int | None]:
+    """Return (page ``number`` of ``queryset``, its number of rows, or None when there are more than ``limit``).
+
+    Up to ``limit`` rows, a Django page (numbered "page 2 of 7"); past it, an :class:`UncountedPage` (page 2, and
+    whether there is a next one).
+    """
+    total = count_up_to(queryset, limit)
+    if total > limit:
+        return uncounted_page(queryset, per_page, number), None
+    return CountedPaginator(queryset, per_page, count=total).get_page(number), total

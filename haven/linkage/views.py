@@ -180,7 +180,9 @@ def pairs(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "page": page,
-            "views": pages.pair_views(user, run, list(page.object_list), request=request),
+            "views": pages.pair_views(
+                user, run, selectors.with_persons(list(page.object_list)), request=request
+            ),
             "may_decide": selectors.may_decide(user),
             "form": DecisionForm(),
         },

@@ -19,7 +19,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection, transaction
 from django.db.models import DateField, F, Func, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.accounts import policy
 from haven.accounts.models import Organisation
+from haven.lib.paging import CountedPaginator
 from haven.lib.widgets import ListedChoices, QuickSelect
 from haven.places.models import Location
 from haven.records.imprecise import in_period
@@ -216,20 +217,6 @@ class SearchResult:
     persons: list[Person]
     facets: list[Facet] | None  # None: being counted in the background (see run_search)
     names_searched: bool
-
-
-class CountedPaginator(Paginator):  # type: ignore[type-arg]
-    """A paginator told its count: the facet query has already counted the matching events."""
-
-    open = False
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @property
-    def count(self) -> int:  # type: ignore[override]
-        return self._known_count
 
 
 class OpenPaginator(CountedPaginator):

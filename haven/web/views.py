@@ -14,6 +14,7 @@ from haven.accounts import policy
 from haven.audit.models import AuditAction
 from haven.audit.services import audit_record, audit_refusal
 from haven.crypto.keyring import audit_fingerprint
+from haven.lib.paging import CountedPaginator
 from haven.places.models import Location
 from haven.records import access
 from haven.web import pages, search
@@ -144,9 +145,7 @@ def search_facets(request: HttpRequest) -> HttpResponse:
     # The page may have been shown before its total was known ("More than 20 events"): its heading is replaced
     # with the total, with the facets (out-of-band swaps), and so is its pager's "Page N" ("Page N of M").
     context["events_total"] = total
-    pages_in_all = (
-        search.CountedPaginator((), search.PAGE_SIZE, count=total).num_pages if total is not None else 0
-    )
+    pages_in_all = CountedPaginator((), search.PAGE_SIZE, count=total).num_pages if total is not None else 0
     if open_page is not None and open_page <= pages_in_all:  # (past the end, after a deletion: left as it is)
         context["page_of"] = (open_page, pages_in_all)
     return render(request, "web/_search_facets.html", context)

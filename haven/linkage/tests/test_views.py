@@ -353,3 +353,35 @@ def test_the_queue_pages_without_counting_the_whole_run(client, small, run, monk
     # Past the end or not a number: an empty page or the first one, never an error.
     assert "Nothing left to review" in client.get(url, {"page": 9}).content.decode()
     assert "Page 1" in client.get(url, {"page": "x"}).content.decode()
+
+
+def test_the_queue_reads_the_persons_of_both_sides_in_one_query(client, small, run) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(small.doc)
+    url = reverse("linkage:pairs", args=[run.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    persons = [sql for sql in selects if 'FROM "records_person"' in sql]
+    names = [sql for sql in selects if 'FROM "records_personname"' in sql]
+    assert len(persons) == 1 and len(names) == 1, persons + names
+    shown = {int(n) for n in re.findall(r'href="/records/persons/(\d+)/"', html)}
+    assert len(shown) >= 4  # both sides of several pairs came from that one query
+
+
+def test_a_pair_whose_person_was_deleted_meanwhile_is_left_out(small, run) -> None:  # type: ignore[no-untyped-def]
+    from haven.linkage import selectors
+
+    pairs = list(selectors.pairs_to_review(small.doc, run))
+    assert len(pairs) >= 2
+    gone = pairs[0].left_id
+    # Deleted between reading the pairs and reading their persons (the pair row goes with it, not the list).
+    from haven.records.models import Person
+
+    Person.objects.filter(pk=gone).delete()
+    loaded = selectors.with_persons(pairs)
+    assert loaded and all(gone not in (p.left_id, p.right_id) for p in loaded)
+    assert all(p.left.pk == p.left_id and p.right.pk == p.right_id for p in loaded)
