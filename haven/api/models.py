@@ -75,7 +75,7 @@ class RateCount(models.Model):
     current window and of the one before, from which the limit estimates a sliding window.
     """
 
-    key = models.CharField(max_length=200, primary_key=True)
+    key = models.BigIntegerField(primary_key=True)  # a hash of the limit's name (throttling.limit_key)
     window_start = models.BigIntegerField()  # seconds since the epoch, a multiple of the window's length
     count = models.PositiveIntegerField()
     previous = models.PositiveIntegerField()  # requests in the window before, if it is the one just before

@@ -81,7 +81,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filters": filters.for_audit(),
             "name": audit_fingerprint(name, "audit.search") if name else None,
             "page": page.number,
-            "cases": total if total is not None else f"more than {selectors.LIST_COUNTED_UP_TO}",
+            "cases": total,  # None: more than cases_counted_up_to
+            "cases_counted_up_to": selectors.LIST_COUNTED_UP_TO,
         },
     )
     labels = form.stage_labels

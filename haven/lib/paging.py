@@ -13,6 +13,8 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
+MAX_PAGE = 1_000_000
+
 
 @dataclass
 class UncountedPage:
@@ -52,7 +54,8 @@ def uncounted_page(queryset: QuerySet[Any], per_page: int, number: Any) -> Uncou
     empty page (with a link back), not an error: the list may have shrunk since the link was made.
     """
     try:
-        page = max(1, int(number))
+        # Capped: a page number from a hand-made URL (10**20) would be an OFFSET no database can take.
+        page = min(max(1, int(number)), MAX_PAGE)
     except (TypeError, ValueError):
         page = 1
     start = (page - 1) * per_page
