@@ -92,3 +92,14 @@ def test_more_than_the_limit_in_korean(client, w: CaseWorld, monkeypatch) -> Non
     client.force_login(w.worker_a)
     html = _listing(client)
     assert "볼 수 있는 사례 3건 넘게." in html
+
+
+def test_the_list_links_each_case_as_reverse_would(client, w: CaseWorld) -> None:  # type: ignore[no-untyped-def]
+    make = selectors.case_url_maker()
+    for reference in ("HV-2024-00001", "AB12", "A B", "가나-1", "x?y#z%"):
+        assert make(reference) == reverse("cases:detail", args=[reference]), reference
+    client.force_login(w.worker_a)
+    html = _listing(client)
+    for case in access.cases_visible_to(w.worker_a):
+        assert f'<a href="{reverse("cases:detail", args=[case.reference])}">{case.reference}</a>' in html
+        assert f"<td>{case.opened_on.isoformat()}</td>" in html
