@@ -175,8 +175,9 @@ TEMPLATES = [
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Widgets are rendered by the project's template engine, so that haven/templates/django/forms/widgets/ can write a
-# select's options inline instead of one included template per option.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# select's options inline instead of one included template per option; the common widgets are written in Python,
+# with the same HTML, while their templates are the ones the Python follows (haven/lib/form_renderer.py).
+FORM_RENDERER = "haven.lib.form_renderer.WidgetRenderer"
 
 # SQLite is the embedded default; DATABASE_URL (postgres://...) selects PostgreSQL through psycopg 3.
 _database_url = envstr("DATABASE_URL")
