@@ -78,7 +78,18 @@ def test_every_writer_is_used_with_the_installed_templates() -> None:
 
 @pytest.mark.parametrize("widget", _widgets(), ids=lambda w: type(w).__name__)
 def test_each_widget_is_written_as_its_template_writes_it(widget: forms.Widget) -> None:
-    values: list[object] = [None, True, False, 0, 16, ["a", 3], [3], ("a", "b"), mark_safe("<i>safe</i>"), *AWKWARD]
+    values: list[object] = [
+        None,
+        True,
+        False,
+        0,
+        16,
+        ["a", 3],
+        [3],
+        ("a", "b"),
+        mark_safe("<i>safe</i>"),
+        *AWKWARD,
+    ]
     for value in values:
         for attrs in ATTRS:
             by_template, by_python = _both(widget, value, attrs)
@@ -88,8 +99,12 @@ def test_each_widget_is_written_as_its_template_writes_it(widget: forms.Widget) 
 def test_options_rendered_one_by_one_are_written_as_their_templates_write_them() -> None:
     # {% for box in field %}{{ box.tag }}: each choice through radio_option.html, checkbox_option.html, ...
     class Choices(forms.Form):
-        radio = forms.ChoiceField(choices=[("a", "<A & a>"), ("b", gettext_lazy("Yes"))], widget=forms.RadioSelect)
-        boxes = forms.MultipleChoiceField(choices=[(1, "One"), ("k", "한")], widget=forms.CheckboxSelectMultiple)
+        radio = forms.ChoiceField(
+            choices=[("a", "<A & a>"), ("b", gettext_lazy("Yes"))], widget=forms.RadioSelect
+        )
+        boxes = forms.MultipleChoiceField(
+            choices=[(1, "One"), ("k", "한")], widget=forms.CheckboxSelectMultiple
+        )
         plain = forms.ChoiceField(choices=[("x", "Ex"), ("y", "Why")])
 
     for data in ({}, {"radio": "b", "boxes": ["1", "k"], "plain": "y"}):
@@ -109,7 +124,9 @@ def test_options_rendered_one_by_one_are_written_as_their_templates_write_them()
 
 @settings(max_examples=150, deadline=None)
 @given(
-    value=st.one_of(st.none(), st.text(max_size=12), st.integers(), st.lists(st.text(max_size=4), max_size=3)),
+    value=st.one_of(
+        st.none(), st.text(max_size=12), st.integers(), st.lists(st.text(max_size=4), max_size=3)
+    ),
     label=st.text(max_size=12),
     attr=st.one_of(st.booleans(), st.text(max_size=8), st.integers()),
     index=st.integers(min_value=0, max_value=21),
@@ -135,6 +152,7 @@ def test_values_the_template_would_localise_or_call_go_to_the_template(monkeypat
     # A number as a label is localised by {{ }} ("1,000" where thousands are separated): the template decides.
     numbers = forms.Select(choices=[(1, 1000), (2, 2.5)])
     assert numbers.render("n", 1, renderer=renderer) == numbers.render("n", 1, renderer=TEMPLATES)
+
     # A callable attribute is called by the template: not copied either.
     def attribute() -> str:
         return "called"
@@ -153,9 +171,12 @@ def test_a_template_that_changed_is_rendered_by_the_template(monkeypatch) -> Non
     writers = renderer.writers()
     assert "django/forms/widgets/text.html" not in writers
     assert "django/forms/widgets/select.html" not in writers
-    assert "django/forms/widgets/radio.html" in writers  # Haven's multiple_input.html writes attributes itself
+    # Haven's multiple_input.html writes its attributes itself, without attrs.html.
+    assert "django/forms/widgets/radio.html" in writers
     called = []
-    monkeypatch.setattr(TemplatesSetting, "render", lambda self, *a, **k: called.append(a[0]) or "by template")
+    monkeypatch.setattr(
+        TemplatesSetting, "render", lambda self, *a, **k: called.append(a[0]) or "by template"
+    )
     assert forms.TextInput().render("t", "x", renderer=renderer) == "by template"
     assert called == ["django/forms/widgets/text.html"]
 
