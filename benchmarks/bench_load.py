@@ -103,13 +103,19 @@ def _login(base: str, username: str, password: str) -> requests.Session:
     )
     if "/2fa/authenticate" in answer.url:
         auth = Authenticator.objects.get(user__username=username, type=Authenticator.Type.TOTP)
-        code = format_hotp_value(
-            hotp_value(decrypt(auth.data["secret"]), next(iter(yield_hotp_counters_from_time())))
-        )
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', answer.text).group(1)  # type: ignore[union-attr]
-        answer = session.post(
-            answer.url, data={"csrfmiddlewaretoken": token, "code": code}, headers={"Referer": answer.url}
-        )
+        secret = decrypt(auth.data["secret"])
+        # A code is accepted once: a run started within the same 30 s as the last one's login is refused the
+        # code it would send, and waits for the next one.
+        for attempt in range(2):
+            if attempt:
+                time.sleep(30 - time.time() % 30 + 1)
+            code = format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', answer.text).group(1)  # type: ignore[union-attr]
+            answer = session.post(
+                answer.url, data={"csrfmiddlewaretoken": token, "code": code}, headers={"Referer": answer.url}
+            )
+            if "/2fa/authenticate" not in answer.url:
+                break
     if "/accounts/" in answer.url:
         raise SystemExit(f"could not log in as {username}: ended at {answer.url}")
     return session
