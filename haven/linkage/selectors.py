@@ -122,19 +122,25 @@ def _decided() -> Exists:
     )
 
 
-def _review_persons() -> QuerySet[Person]:
+def _review_persons(identifying: bool) -> QuerySet[Person]:
     """Persons with what the review cards show of them: organisation, compartment, province, names."""
-    # Encrypted values the cards never show are not read: each would be decrypted as it is loaded.
-    names = PersonName.objects.defer("family_name", "given_name").order_by("-is_primary", "pk")
+    # Encrypted values the cards never show are not read: each would be decrypted as it is loaded. A reader who
+    # may not see identifying details gets none of them (the cards show the mask), so none is decrypted.
+    hidden_names = {"family_name", "given_name"} | (set() if identifying else {"full_name"})
+    hidden = {"sensitive_notes"} | (set() if identifying else set(policy.identifying_fields(Person)))
+    names = PersonName.objects.defer(*sorted(hidden_names)).order_by("-is_primary", "pk")
     return (
         Person.objects.select_related("organisation", "compartment", "origin_province")
-        .defer("sensitive_notes")
+        .defer(*sorted(hidden))
         .prefetch_related(Prefetch("names", queryset=names))
     )
 
 
-def with_persons(pairs: list[CandidatePair]) -> list[CandidatePair]:
+def with_persons(pairs: list[CandidatePair], *, identifying: bool = True) -> list[CandidatePair]:
     """Load both persons of every pair in ``pairs``, with their names, in two queries; return those pairs.
+
+    ``identifying``: whether the reader may see identifying details at all (``policy.shows_identifying(user)``);
+    if not, those fields are not read, and reading one later would cost a query of its own.
 
     Not joined to the pairs: the queue's query already joins both persons (access) and two anti-joins
     (decided, merged); six more joins for their organisations, compartments and provinces left PostgreSQL 13 ms
@@ -143,7 +149,7 @@ def with_persons(pairs: list[CandidatePair]) -> list[CandidatePair]:
     two-core server each query's compiling costs about as much as its running.
     """
     ids = {pk for pair in pairs for pk in (pair.left_id, pair.right_id)}
-    persons = {p.pk: p for p in _review_persons().filter(pk__in=ids)} if ids else {}
+    persons = {p.pk: p for p in _review_persons(identifying).filter(pk__in=ids)} if ids else {}
     loaded = []
     for pair in pairs:
         # A person deleted since the pairs were read (its pairs go with it) leaves its pairs out.
@@ -183,7 +189,10 @@ def pairs_to_review(user: Any, run: LinkageRun) -> QuerySet[CandidatePair]:
 
 
 def pair_for_user(user: Any, pk: Any, *, request: Any = None) -> CandidatePair:
-    found = with_persons(list(CandidatePair.objects.select_related("run").filter(pk=_int(pk))))
+    found = with_persons(
+        list(CandidatePair.objects.select_related("run").filter(pk=_int(pk))),
+        identifying=policy.shows_identifying(user),
+    )
     pair = found[0] if found else None
     if (
         pair is None

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from haven.accounts import policy
 from haven.accounts.sudo import ensure_sudo
 from haven.audit.models import AuditAction
 from haven.audit.services import audit_refusal
@@ -181,7 +182,10 @@ def pairs(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "page": page,
             "views": pages.pair_views(
-                user, run, selectors.with_persons(list(page.object_list)), request=request
+                user,
+                run,
+                selectors.with_persons(list(page.object_list), identifying=policy.shows_identifying(user)),
+                request=request,
             ),
             "may_decide": selectors.may_decide(user),
             "form": DecisionForm(),

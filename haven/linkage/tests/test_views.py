@@ -385,3 +385,48 @@ def test_a_pair_whose_person_was_deleted_meanwhile_is_left_out(small, run) -> No
     loaded = selectors.with_persons(pairs)
     assert loaded and all(gone not in (p.left_id, p.right_id) for p in loaded)
     assert all(p.left.pk == p.left_id and p.right.pk == p.right_id for p in loaded)
+
+
+def test_a_reader_who_may_not_see_identifying_details_gets_none_read_or_decrypted(  # type: ignore[no-untyped-def]
+    client, small, run, monkeypatch
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.crypto import fields
+
+    decrypted = []
+    real = fields.EncryptedTextField.from_db_value
+    monkeypatch.setattr(
+        fields.EncryptedTextField,
+        "from_db_value",
+        lambda self, value, *a: decrypted.append(self.attname) or real(self, value, *a),
+    )
+    url = reverse("linkage:pairs", args=[run.pk])
+    counts = {}
+    for reader in (small.analyst, small.doc):
+        client.force_login(reader)
+        client.get(url)
+        decrypted.clear()
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        reads = " ".join(q["sql"] for q in queries.captured_queries if "records_person" in q["sql"])
+        counts[reader.username] = len(queries.captured_queries)
+        if reader == small.analyst:
+            assert "Identifying details are hidden for your role." in html and "Records " in html
+            for column in ("full_name", "birth_date", "origin_detail", "sensitive_notes"):
+                assert f'"{column}"' not in reads, column
+            assert not {"full_name", "birth_date", "origin_detail"} & set(decrypted), decrypted
+        else:
+            assert "Identifying details are hidden" not in html
+            assert '"full_name"' in reads and "full_name" in decrypted
+    # As many statements as when everything is read: nothing left out is read afterwards, one query at a time.
+    from haven.linkage import selectors
+
+    reading_all = selectors.with_persons
+    monkeypatch.setattr(selectors, "with_persons", lambda pairs, identifying: reading_all(pairs))
+    client.force_login(small.analyst)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert counts[small.analyst.username] == len(queries.captured_queries)
