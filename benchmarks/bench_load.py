@@ -110,7 +110,10 @@ def _login(base: str, username: str, password: str) -> requests.Session:
             if attempt:
                 time.sleep(30 - time.time() % 30 + 1)
             code = format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', answer.text).group(1)  # type: ignore[union-attr]
+            form = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', answer.text)
+            if form is None:
+                raise SystemExit(f"could not log in as {username}: no two-factor form at {answer.url}")
+            token = form.group(1)
             answer = session.post(
                 answer.url, data={"csrfmiddlewaretoken": token, "code": code}, headers={"Referer": answer.url}
             )

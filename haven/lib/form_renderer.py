@@ -20,7 +20,10 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from django.dispatch import receiver
 from django.forms.renderers import TemplatesSetting
+from django.template import TemplateDoesNotExist
+from django.utils.autoreload import file_changed
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
@@ -62,7 +65,10 @@ def _text(value: Any) -> str:
         raise _Unsupported
     if isinstance(value, tuple):
         value = str(value)
-    text = "%s" % value  # noqa: UP031 - stringformat's own operation
+    try:
+        text = "%s" % value  # noqa: UP031 - stringformat's own operation
+    except (TypeError, ValueError):
+        return ""  # as stringformat
     return text if isinstance(value, SafeData) else escape(text)
 
 
@@ -77,6 +83,8 @@ def _shown(value: Any) -> str:
 
 def _attrs(attrs: dict[str, Any]) -> str:
     """attrs.html."""
+    if "items" in attrs:
+        raise _Unsupported  # the template's attrs.items would look up that key, not the dict's method
     parts = []
     for name, value in attrs.items():
         if value is False:
@@ -88,7 +96,7 @@ def _attrs(attrs: dict[str, Any]) -> str:
 def _input(widget: dict[str, Any]) -> str:
     """input.html, and every widget template that only includes it."""
     value = widget["value"]
-    shown_value = "" if value is None else f' value="{_text(value)}"'
+    shown_value = f' value="{_text(value)}"' if value != None else ""  # noqa: E711 - the template's own test
     return f'<input type="{_shown(widget["type"])}" name="{_shown(widget["name"])}"{shown_value}{_attrs(widget["attrs"])}>'
 
 
@@ -116,10 +124,22 @@ def _textarea(widget: dict[str, Any]) -> str:
     )
 
 
+def _groups(widget: dict[str, Any]) -> list[Any]:
+    """The widget's option groups, if they are lists (as Django's own ChoiceWidget makes them).
+
+    Anything else (a generator of a widget of one's own) goes to the template before it is read, so that the
+    template gets every option.
+    """
+    groups = widget["optgroups"]
+    if not isinstance(groups, list) or not all(isinstance(g[1], list) for g in groups):
+        raise _Unsupported
+    return groups
+
+
 def _select(widget: dict[str, Any]) -> str:
     """Haven's select.html (Django's, with select_option.html written inline)."""
     parts = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
-    for group_name, group_choices, _index in widget["optgroups"]:
+    for group_name, group_choices, _index in _groups(widget):
         if group_name:
             parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
         for option in group_choices:
@@ -143,7 +163,7 @@ def _multiple_input(widget: dict[str, Any]) -> str:
         f' class="{_shown(box_class)}"' if box_class else "",
         ">",
     ]
-    for group, options, _index in widget["optgroups"]:
+    for group, options, _index in _groups(widget):
         if group:
             parts.append(f"\n  <div><label>{_shown(group)}</label>")
         for option in options:
@@ -154,7 +174,7 @@ def _multiple_input(widget: dict[str, Any]) -> str:
                 label_for = option_attrs.get("id")
                 parts.append(f'<label for="{_shown(label_for)}">' if label_for else "<label>")
             value = option["value"]
-            shown_value = "" if value is None else f' value="{_text(value)}"'
+            shown_value = f' value="{_text(value)}"' if value != None else ""  # noqa: E711 - as the template
             parts.append(
                 f'<input type="{_shown(option["type"])}" name="{_shown(option["name"])}"{shown_value}'
                 f"{_attrs(option_attrs)}>"
@@ -225,20 +245,30 @@ class WidgetRenderer(TemplatesSetting):
 
     def __init__(self) -> None:
         super().__init__()
-        self._writers: dict[str, Writer] | None = None
+        self._writers: tuple[int, dict[str, Writer]] | None = None
 
     def writers(self) -> dict[str, Writer]:
-        """The widgets this process writes in Python: those whose templates all have the expected source."""
-        if self._writers is None:
-            self._writers = {
-                name: writer
-                for name, (writer, sources) in WRITERS.items()
-                if all(self._source_sha256(source) == _SOURCE_SHA256[source] for source in sources)
-            }
-        return self._writers
+        """The widgets this process writes in Python: those whose templates all have the expected source.
+
+        Checked once, and again after the development server sees a file change (it reloads edited templates
+        without restarting).
+        """
+        if self._writers is None or self._writers[0] != _templates_generation:
+            self._writers = (
+                _templates_generation,
+                {
+                    name: writer
+                    for name, (writer, sources) in WRITERS.items()
+                    if all(self._source_sha256(source) == _SOURCE_SHA256[source] for source in sources)
+                },
+            )
+        return self._writers[1]
 
     def _source_sha256(self, template_name: str) -> str:
-        source = self.get_template(template_name).template.source
+        try:
+            source = self.get_template(template_name).template.source
+        except (TemplateDoesNotExist, AttributeError):
+            return ""  # gone, or not a Django template: the widget keeps its template (which says why)
         return hashlib.sha256(source.encode()).hexdigest()
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
@@ -249,3 +279,12 @@ class WidgetRenderer(TemplatesSetting):
             except (_Unsupported, KeyError):
                 pass
         return super().render(template_name, context, request)
+
+
+_templates_generation = 0
+
+
+@receiver(file_changed, dispatch_uid="haven.lib.form_renderer.templates_changed")
+def _templates_changed(sender: Any, file_path: Any, **kwargs: Any) -> None:
+    global _templates_generation
+    _templates_generation += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django import forms
@@ -23,8 +24,16 @@ TEMPLATES = TemplatesSetting()
 PYTHON = WidgetRenderer()
 
 AWKWARD = ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>', "김정은 金正恩", "  spaced  "]
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise ValueError("no text")  # stringformat gives "" for it
+
+
 ATTRS: list[dict[str, object]] = [
     {},
+    {"id": "id_x", "hidden": None, "data-bad": Unprintable()},
     {"id": "id_name", "class": "wide", "required": True, "disabled": False, "maxlength": 16},
     {"placeholder": gettext_lazy("Name of the person"), "data-x": '"<&>"', "aria-describedby": "help-1"},
     {"title": mark_safe("<em>safe</em>"), "autocomplete": "off"},
@@ -33,7 +42,12 @@ ATTRS: list[dict[str, object]] = [
 
 def _widgets() -> list[forms.Widget]:
     choices = [("", "—"), ("a", "Alpha"), (3, "<Three & co>"), ("ko", "북한 이탈 주민")]
-    grouped = [("", "Any"), ("Group <1>", [("x", "Ex"), ("y", gettext_lazy("Yes"))]), ("z", "Zed")]
+    grouped = [
+        ("", "Any"),
+        ("Group <1>", [("x", "Ex"), ("y", gettext_lazy("Yes"))]),
+        (gettext_lazy("Name"), [("s", mark_safe("<b>safe</b>"))]),
+        ("z", "Zed"),
+    ]
     return [
         forms.TextInput(),
         forms.NumberInput(),
@@ -76,8 +90,23 @@ def test_every_writer_is_used_with_the_installed_templates() -> None:
     assert set(WidgetRenderer().writers()) == set(form_renderer.WRITERS)
 
 
+@pytest.fixture
+def template_renders(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The widget templates WidgetRenderer gave way to."""
+    calls: list[str] = []
+    real = TemplatesSetting.render
+
+    def render(self, template_name, context, request=None):  # type: ignore[no-untyped-def]
+        if isinstance(self, WidgetRenderer):
+            calls.append(template_name)
+        return real(self, template_name, context, request)
+
+    monkeypatch.setattr(TemplatesSetting, "render", render)
+    return calls
+
+
 @pytest.mark.parametrize("widget", _widgets(), ids=lambda w: type(w).__name__)
-def test_each_widget_is_written_as_its_template_writes_it(widget: forms.Widget) -> None:
+def test_each_widget_is_written_as_its_template_writes_it(widget: forms.Widget, template_renders) -> None:  # type: ignore[no-untyped-def]
     values: list[object] = [
         None,
         True,
@@ -94,6 +123,7 @@ def test_each_widget_is_written_as_its_template_writes_it(widget: forms.Widget) 
         for attrs in ATTRS:
             by_template, by_python = _both(widget, value, attrs)
             assert by_python == by_template, (type(widget).__name__, value, attrs)
+    assert template_renders == [], "written in Python, not by the template"
 
 
 def test_options_rendered_one_by_one_are_written_as_their_templates_write_them() -> None:
@@ -139,19 +169,14 @@ def test_any_value_label_and_attribute_give_the_templates_html(value, label, att
     assert by_python == by_template
 
 
-def test_values_the_template_would_localise_or_call_go_to_the_template(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    written = []
-    for name, (writer, sources) in list(form_renderer.WRITERS.items()):
-
-        def spy(widget, _writer=writer):  # type: ignore[no-untyped-def]
-            written.append(1)
-            return _writer(widget)
-
-        monkeypatch.setitem(form_renderer.WRITERS, name, (spy, sources))
+def test_values_the_template_would_localise_or_call_go_to_the_template(settings, template_renders) -> None:  # type: ignore[no-untyped-def]
+    settings.USE_THOUSAND_SEPARATOR = True
     renderer = WidgetRenderer()
-    # A number as a label is localised by {{ }} ("1,000" where thousands are separated): the template decides.
+    # A number as a label is localised by {{ }} ("1,000" here): the template decides.
     numbers = forms.Select(choices=[(1, 1000), (2, 2.5)])
-    assert numbers.render("n", 1, renderer=renderer) == numbers.render("n", 1, renderer=TEMPLATES)
+    html = numbers.render("n", 1, renderer=renderer)
+    assert html == numbers.render("n", 1, renderer=TEMPLATES) and ">1,000</option>" in html
+    assert template_renders == ["django/forms/widgets/select.html"]
 
     # A callable attribute is called by the template: not copied either.
     def attribute() -> str:
@@ -160,9 +185,40 @@ def test_values_the_template_would_localise_or_call_go_to_the_template(monkeypat
     called = forms.TextInput(attrs={"data-x": attribute})
     assert called.render("c", "v", renderer=renderer) == called.render("c", "v", renderer=TEMPLATES)
     assert 'data-x="called"' in called.render("c", "v", renderer=renderer)
-    assert written, "the writers ran and gave way to the templates"
+    # An attribute named "items" is looked up as a key by the template's attrs.items: the template decides (and
+    # fails, as it always has).
+    items = forms.TextInput(attrs={"items": "x"})
+    for any_renderer in (renderer, TEMPLATES):
+        with pytest.raises(ValueError, match="Need 2 values to unpack"):
+            items.render("i", "v", renderer=any_renderer)
+    assert template_renders[1:] == ["django/forms/widgets/text.html"] * 3
+
+    # Option groups that are not lists (a widget's own generator) go to the template before they are read.
+    class Generated(forms.Select):
+        def optgroups(self, name, value, attrs=None):  # type: ignore[no-untyped-def]
+            yield from super().optgroups(name, value, attrs)
+
+    generated = Generated(choices=[("a", "A"), ("b", "B")])
+    html = generated.render("g", "b", renderer=renderer)
+    assert html == forms.Select(choices=[("a", "A"), ("b", "B")]).render("g", "b", renderer=TEMPLATES)
+    assert 'value="a"' in html and template_renders[-1] == "django/forms/widgets/select.html"
     plain = forms.TextInput().render("p", "text", renderer=renderer)
     assert plain == '<input type="text" name="p" value="text">'
+
+
+def test_a_missing_template_or_a_file_change_is_checked_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.utils.autoreload import file_changed
+
+    renderer = WidgetRenderer()
+    monkeypatch.setitem(form_renderer.WRITERS, "django/forms/widgets/gone.html", (str, ("gone.html",)))
+    monkeypatch.setitem(form_renderer._SOURCE_SHA256, "gone.html", "0" * 64)
+    writers = renderer.writers()
+    assert "django/forms/widgets/gone.html" not in writers and "django/forms/widgets/text.html" in writers
+    # The development server reloads an edited template without restarting: the sources are checked again.
+    monkeypatch.setitem(form_renderer._SOURCE_SHA256, "django/forms/widgets/text.html", "0" * 64)
+    assert "django/forms/widgets/text.html" in renderer.writers()  # not until a file changes
+    file_changed.send(sender=None, file_path=Path("haven/templates/django/forms/widgets/text.html"))
+    assert "django/forms/widgets/text.html" not in renderer.writers()
 
 
 def test_a_template_that_changed_is_rendered_by_the_template(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -182,8 +238,8 @@ def test_a_template_that_changed_is_rendered_by_the_template(monkeypatch) -> Non
 
 
 # What differs between two renderings anyway: the CSRF token, masked anew for each response (in the forms and in
-# htmx's headers), and the intake form's token naming its rendering (16 URL-safe characters).
-CSRF = re.compile(r"\b[A-Za-z0-9]{64}\b|(?<=value=\")[A-Za-z0-9_-]{16}(?=\")")
+# htmx's headers), and the intake form's token naming its rendering.
+CSRF = re.compile(r"\b[A-Za-z0-9]{64}\b|(?<=id=\"intake-page\" value=\")[A-Za-z0-9_-]{16}(?=\")")
 
 
 @pytest.mark.django_db

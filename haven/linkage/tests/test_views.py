@@ -420,6 +420,17 @@ def test_a_reader_who_may_not_see_identifying_details_gets_none_read_or_decrypte
         else:
             assert "Identifying details are hidden" not in html
             assert '"full_name"' in reads and "full_name" in decrypted
+    # The pair's own page reads the same way.
+    pair = CandidatePair.objects.filter(run=run).first()
+    client.force_login(small.analyst)
+    client.get(reverse("linkage:pair", args=[pair.pk]))
+    decrypted.clear()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("linkage:pair", args=[pair.pk]))
+    assert page.status_code == 200
+    reads = " ".join(q["sql"] for q in queries.captured_queries if "records_person" in q["sql"])
+    assert '"full_name"' not in reads and not {"full_name", "birth_date", "origin_detail"} & set(decrypted)
+
     # As many statements as when everything is read: nothing left out is read afterwards, one query at a time.
     from haven.linkage import selectors
 
