@@ -7,11 +7,13 @@ context the template would get.
 
 Same HTML is the contract, and it is kept two ways:
 - a widget is written in Python only while its template, and every template it includes, has exactly the source
-  the Python was written from (``_SOURCES``, checked once per process). An upgrade of Django or an edit of
-  Haven's own widget templates changes a source, and that widget goes back to its template: slower, never
-  different. ``haven/lib/tests/test_form_renderer.py`` fails until the Python is brought up to date;
+  the Python was written from (``_SOURCE_SHA256``, checked once per process, and again after the development
+  server sees a file change). An upgrade of Django or an edit of Haven's own widget templates changes a source,
+  and that widget goes back to its template: slower, never different. ``haven/lib/tests/test_form_renderer.py``
+  fails until the Python is brought up to date;
 - a value the template would treat in a way of its own (a callable it would call, a number or date it would
-  localise) sends that widget to its template too (``_Unsupported``).
+  localise, option groups that are not lists, an attribute named "items") sends that widget to its template too
+  (``_Unsupported``).
 """
 
 from __future__ import annotations
