@@ -39,6 +39,23 @@ _INPUT_OPTION = "django/forms/widgets/input_option.html"
 _ONLY_INCLUDES_INPUT_OPTION = "536745b405ef3a7fde2b8a24d283ba070284fb7fa3a3325ba066a1fcf4052d53"
 _SELECT_OPTION = "django/forms/widgets/select_option.html"
 
+# The templates that only include input.html.
+_INPUT_TYPES = (
+    "checkbox",
+    "color",
+    "date",
+    "datetime",
+    "email",
+    "hidden",
+    "number",
+    "password",
+    "search",
+    "tel",
+    "text",
+    "time",
+    "url",
+)
+
 # The sources the Python writers follow: SHA-256 of each template as the engine finds it. select.html and
 # multiple_input.html are Haven's own (haven/templates/django/forms/widgets/); the others are Django 5.2's.
 _SOURCE_SHA256 = {
@@ -54,6 +71,7 @@ _SOURCE_SHA256 = {
     "django/forms/widgets/radio_option.html": _ONLY_INCLUDES_INPUT_OPTION,
     "django/forms/widgets/checkbox_option.html": _ONLY_INCLUDES_INPUT_OPTION,
     _SELECT_OPTION: "37fa6c7742580aa361c767a1da8caf905d8a53676feccf66b4cc3fe012d8abc0",
+    **{f"django/forms/widgets/{kind}.html": _ONLY_INCLUDES_INPUT for kind in _INPUT_TYPES},
 }
 
 
@@ -145,9 +163,7 @@ def _select(widget: dict[str, Any]) -> str:
         if group_name:
             parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
         for option in group_choices:
-            parts.append(
-                f'\n  <option value="{_text(option["value"])}"{_attrs(option["attrs"])}>{_shown(option["label"])}</option>'
-            )
+            parts.append(f"\n  {_select_option(option)}")
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
@@ -169,18 +185,12 @@ def _multiple_input(widget: dict[str, Any]) -> str:
         if group:
             parts.append(f"\n  <div><label>{_shown(group)}</label>")
         for option in options:
-            option_attrs = option["attrs"]
             wrap = option["wrap_label"]
             parts.append("<div>\n    ")
             if wrap:
-                label_for = option_attrs.get("id")
+                label_for = option["attrs"].get("id")
                 parts.append(f'<label for="{_shown(label_for)}">' if label_for else "<label>")
-            value = option["value"]
-            shown_value = f' value="{_text(value)}"' if value != None else ""  # noqa: E711 - as the template
-            parts.append(
-                f'<input type="{_shown(option["type"])}" name="{_shown(option["name"])}"{shown_value}'
-                f"{_attrs(option_attrs)}>"
-            )
+            parts.append(_input(option))  # an option has the input's type, name, value and attrs
             if wrap:
                 parts.append(f" {_shown(option['label'])}</label>")
             parts.append("</div>")
@@ -189,24 +199,6 @@ def _multiple_input(widget: dict[str, Any]) -> str:
     parts.append("\n</div>")
     return "".join(parts)
 
-
-_INPUT_TYPES = (
-    "checkbox",
-    "color",
-    "date",
-    "datetime",
-    "email",
-    "hidden",
-    "number",
-    "password",
-    "search",
-    "tel",
-    "text",
-    "time",
-    "url",
-)
-
-_SOURCE_SHA256.update({f"django/forms/widgets/{kind}.html": _ONLY_INCLUDES_INPUT for kind in _INPUT_TYPES})
 
 Writer = Callable[[dict[str, Any]], str]
 
