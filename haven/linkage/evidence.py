@@ -15,6 +15,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from haven.lib.i18n import translated
+
 COMPARISONS: dict[str, Promise] = {
     "surname": _("Surname"),
     "given_name": _("Given name"),
@@ -107,14 +109,29 @@ class EvidenceRow:
 VERDICT_SYMBOLS = {"agree": "✓", "against": "✗", "missing": "?", "neutral": "·"}
 
 
-def level_label(comparison: str, gamma: int, run_labels: dict[str, Any]) -> str:
+# Every level's words in one table, translated once per language (a review page shows over a hundred):
+# (comparison, gamma) -> words, where gamma -1 is "not recorded" (or "does not apply"), and ("", gamma) holds
+# the words for any comparison whose own table does not name that level.
+_LEVEL_WORDS: dict[tuple[str, int], Promise] = {
+    **{(name, gamma): words for name, levels in LEVELS.items() for gamma, words in levels.items()},
+    **{(name, -1): words for name, words in NOT_APPLICABLE.items()},
+    ("", -1): MISSING,
+    ("", 0): DIFFERENT,
+}
+
+
+def level_label(
+    comparison: str, gamma: int, run_labels: dict[str, Any], words: dict[tuple[str, int], str] | None = None
+) -> str:
+    """The words for ``gamma`` of ``comparison``; ``words``: ``translated(_LEVEL_WORDS)``, if the caller has it."""
+    words = translated(_LEVEL_WORDS) if words is None else words
     if gamma < 0:
-        return str(NOT_APPLICABLE.get(comparison, MISSING))
-    known = LEVELS.get(comparison, {}).get(gamma)
+        return words.get((comparison, -1)) or words[("", -1)]
+    known = words.get((comparison, gamma))
     if known is not None:
-        return str(known)
+        return known
     if gamma == 0:
-        return str(DIFFERENT)
+        return words[("", 0)]
     return str(run_labels.get(comparison, {}).get(str(gamma), gamma))
 
 
@@ -122,14 +139,15 @@ def evidence_rows(evidence: dict[str, Any], run_labels: dict[str, Any]) -> list[
     """Return a pair's evidence in the order of the model's comparisons."""
     order = [name for name in run_labels if name in evidence]
     order += [name for name in evidence if name not in order]
+    comparisons, words = translated(COMPARISONS), translated(_LEVEL_WORDS)
     rows = []
     for name in order:
         gamma, weight = evidence[name]
         rows.append(
             EvidenceRow(
                 comparison=name,
-                label=str(COMPARISONS.get(name, name)),
-                level=level_label(name, int(gamma), run_labels),
+                label=comparisons.get(name, name),
+                level=level_label(name, int(gamma), run_labels, words),
                 gamma=int(gamma),
                 weight=float(weight),
             )

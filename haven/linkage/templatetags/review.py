@@ -16,9 +16,9 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy
 
+from haven.lib.i18n import translated
 from haven.linkage.evidence import EvidenceRow
 from haven.linkage.pages import PersonCard
 
@@ -34,17 +34,30 @@ def _e(value: Any) -> str:
     return escape(str(value))
 
 
+# The tables' fixed words, translated once per language (a page has ten of each table).
+_WORDS = {
+    "evidence": gettext_lazy("Evidence: what agreed and what did not"),
+    "compared": gettext_lazy("Compared"),
+    "result": gettext_lazy("Result"),
+    "weight": gettext_lazy("Weight (bits)"),
+    "field": gettext_lazy("Field"),
+    "names": gettext_lazy("Names"),
+    "record": gettext_lazy("Record %(id)s"),
+}
+
+
 @register.simple_tag
 def evidence_table(rows: Iterable[EvidenceRow]) -> SafeString:
+    words = translated(_WORDS)
     body = "\n".join(
         f'<tr class="ev-{_e(r.verdict)}"><th scope="row">{_e(r.label)}</th><td><span class="verdict" '
         f'aria-hidden="true">{_e(r.symbol)}</span> {_e(r.level)}</td><td class="num">{_e(r.weight_text)}</td></tr>'
         for r in rows
     )
     return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<table class="evidence"><caption>{_e(_("Evidence: what agreed and what did not"))}</caption>'
-        f'<thead><tr><th scope="col">{_e(_("Compared"))}</th><th scope="col">{_e(_("Result"))}</th>'
-        f'<th scope="col">{_e(_("Weight (bits)"))}</th></tr></thead><tbody>\n{body}\n</tbody></table>'
+        f'<table class="evidence"><caption>{_e(words["evidence"])}</caption>'
+        f'<thead><tr><th scope="col">{_e(words["compared"])}</th><th scope="col">{_e(words["result"])}</th>'
+        f'<th scope="col">{_e(words["weight"])}</th></tr></thead><tbody>\n{body}\n</tbody></table>'
     )
 
 
@@ -73,19 +86,28 @@ def _masked(card: PersonCard) -> str:
     return "" if card.show_identifying else "masked"
 
 
+_ROW_LABELS = {
+    "sex": gettext_lazy("Sex"),
+    "birth": gettext_lazy("Date of birth"),
+    "province": gettext_lazy("Province of origin"),
+    "origin": gettext_lazy("Place of origin (detail)"),
+    "exit": gettext_lazy("Year of leaving North Korea"),
+    "documented": gettext_lazy("Documented by"),
+}
+
 # (label, the cell's attributes, its content as HTML) for each row after the names.
 _ROWS: list[tuple[str, Callable[[PersonCard], str], Callable[[PersonCard], str]]] = [
-    (gettext_noop("Sex"), lambda c: "", lambda c: _e(c.sex)),
-    (gettext_noop("Date of birth"), lambda c: f' class="{_masked(c)}"', lambda c: _e(c.birth_date or NONE)),
-    (gettext_noop("Province of origin"), lambda c: "", _province),
+    ("sex", lambda c: "", lambda c: _e(c.sex)),
+    ("birth", lambda c: f' class="{_masked(c)}"', lambda c: _e(c.birth_date or NONE)),
+    ("province", lambda c: "", _province),
     (
-        gettext_noop("Place of origin (detail)"),
+        "origin",
         lambda c: f' class="{_masked(c)}" lang=""',
         lambda c: _e(c.origin_detail or NONE),
     ),
-    (gettext_noop("Year of leaving North Korea"), lambda c: "", lambda c: _e(c.person.exit_year or NONE)),
+    ("exit", lambda c: "", lambda c: _e(c.person.exit_year or NONE)),
     (
-        gettext_noop("Documented by"),
+        "documented",
         lambda c: "",
         lambda c: (
             f'{_e(c.person.organisation)}<br><span class="muted">{_e(c.person.compartment.code)}</span>'
@@ -97,20 +119,21 @@ _ROWS: list[tuple[str, Callable[[PersonCard], str], Callable[[PersonCard], str]]
 @register.simple_tag
 def side_by_side(cards: list[PersonCard], caption: str) -> SafeString:
     """One column per record: names, sex, birth, origin, year of leaving, who documented it."""
+    words, row_labels = translated(_WORDS), translated(_ROW_LABELS)
     heads = "".join(
         f'<th scope="col"><a href="{_e(reverse("web:person", args=[c.person.pk]))}">'
-        f"{_e(_('Record %(id)s') % {'id': c.person.pk})}</a></th>"
+        f"{_e(words['record'] % {'id': c.person.pk})}</a></th>"
         for c in cards
     )
     names = "".join(f'<td lang="">{_names(c)}</td>' for c in cards)
-    rows = [f'<tr><th scope="row">{_e(_("Names"))}</th>{names}</tr>']
+    rows = [f'<tr><th scope="row">{_e(words["names"])}</th>{names}</tr>']
     for label, attributes, content in _ROWS:
         cells = "".join(f"<td{attributes(c)}>{content(c)}</td>" for c in cards)
-        rows.append(f'<tr><th scope="row">{_e(_(label))}</th>{cells}</tr>')
+        rows.append(f'<tr><th scope="row">{_e(row_labels[label])}</th>{cells}</tr>')
     body = "\n".join(rows)
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<div class="scroll" role="region" aria-label="{_e(caption)}" tabindex="0">'
         f'<table class="side-by-side{" wide" if len(cards) > 2 else ""}">'
-        f'<caption class="visually-hidden">{_e(caption)}</caption><thead><tr><th scope="col">{_e(_("Field"))}</th>'
+        f'<caption class="visually-hidden">{_e(caption)}</caption><thead><tr><th scope="col">{_e(words["field"])}</th>'
         f"{heads}</tr></thead><tbody>\n{body}\n</tbody></table></div>"
     )
