@@ -22,35 +22,42 @@ from django.utils.translation import get_language
 
 K = TypeVar("K")
 
-# (id(table), language) -> (the table, kept so that its id stays its own; its labels in that language)
-_cache: dict[tuple[int, str | None], tuple[object, Any]] = {}
+# (how it was translated, id(table), language) -> (the table, kept so that its id stays its own; its labels)
+_cache: dict[tuple[str, int, str | None], tuple[object, Any]] = {}
+# Raised by clear(): labels translated from catalogues that were dropped meanwhile are not kept.
+_generation = 0
 
 
-def _once(table: object, translate: Callable[[Any], Any]) -> Any:
-    key = (id(table), get_language())
+def _once(how: str, table: object, translate: Callable[[Any], Any]) -> Any:
+    key = (how, id(table), get_language())
     hit = _cache.get(key)
     if hit is None:
-        hit = _cache[key] = (table, translate(table))
+        generation = _generation
+        hit = (table, translate(table))
+        if generation == _generation:
+            _cache[key] = hit
     return hit[1]
 
 
 def translated(table: Mapping[K, Any]) -> dict[K, str]:
-    """``table`` with every value (a lazy translation, mostly) as text in the active language."""
-    return _once(table, lambda t: {key: str(label) for key, label in t.items()})  # type: ignore[no-any-return]
+    """``table`` with every value (a lazy translation, mostly) as text in the active language. Do not change it."""
+    return _once("table", table, lambda t: {key: str(label) for key, label in t.items()})  # type: ignore[no-any-return]
 
 
 def choice_labels(choices: type[Enum]) -> dict[Any, str]:
-    """Value -> label of a Django ``Choices`` enum, in the active language."""
-    return _once(choices, lambda c: {m.value: str(m.label) for m in c})  # type: ignore[no-any-return]
+    """Value -> label of a Django ``Choices`` enum, in the active language. Do not change it."""
+    return _once("choices", choices, lambda c: {m.value: str(m.label) for m in c})  # type: ignore[no-any-return]
 
 
 def clear() -> None:
+    global _generation
+    _generation += 1
     _cache.clear()
 
 
 @receiver(setting_changed, dispatch_uid="haven.lib.i18n.settings_changed")
 def _settings_changed(setting: str, **kwargs: Any) -> None:
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS", "USE_I18N"}:
         clear()
 
 

@@ -28,16 +28,20 @@ def test_a_table_is_given_in_the_active_language_and_translated_once_per_languag
         korean = i18n.translated(TABLE)
         assert korean == {"surname": "같은 성", "sex": "성별"}
     with translation.override("en"):
-        assert i18n.translated(TABLE) == {"surname": "same surname", "sex": "Sex"}
+        english = i18n.translated(TABLE)
+        assert english == {"surname": "same surname", "sex": "Sex"}
 
     def no_gettext(*args):  # type: ignore[no-untyped-def]
         raise AssertionError("translated again")
 
-    monkeypatch.setattr(translation, "gettext", no_gettext)
+    # What every gettext and lazy label goes through (django.utils.translation.gettext calls it).
+    monkeypatch.setattr(translation._trans, "gettext", no_gettext)
+    with pytest.raises(AssertionError, match="translated again"):
+        str(TABLE["sex"])
     with translation.override("ko"):
         assert i18n.translated(TABLE) is korean
     with translation.override("en"):
-        assert i18n.translated(TABLE)["sex"] == "Sex"
+        assert i18n.translated(TABLE) is english
 
 
 def test_choice_labels_and_choice_label_follow_the_language() -> None:
@@ -69,6 +73,19 @@ def test_the_evidence_words_are_those_of_gettext_in_both_languages() -> None:
             )
     with translation.override("ko"):
         assert evidence_rows(evidence, run_labels)[0].level == "같은 성"
+        # A comparison no table knows: its own name, and the level's number when the run has no words for it.
+        unknown = evidence_rows({"tattoo": [3, 0.0]}, {})[0]
+        assert (unknown.label, unknown.level) == ("tattoo", "3")
+
+
+def test_labels_translated_while_the_cache_was_emptied_are_not_kept() -> None:
+    def translate_during_a_reload(table):  # type: ignore[no-untyped-def]
+        i18n.clear()  # another thread: the development server dropped the catalogues meanwhile
+        return {"sex": "stale"}
+
+    assert i18n._once("table", TABLE, translate_during_a_reload) == {"sex": "stale"}
+    with translation.override("en"):
+        assert i18n.translated(TABLE)["sex"] == "Sex"
 
 
 def test_a_settings_change_or_a_recompiled_catalogue_empties_the_cache(tmp_path: Path) -> None:
