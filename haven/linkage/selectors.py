@@ -136,11 +136,11 @@ def _review_persons(identifying: bool) -> QuerySet[Person]:
     )
 
 
-def with_persons(pairs: list[CandidatePair], *, identifying: bool = True) -> list[CandidatePair]:
+def with_persons(pairs: list[CandidatePair], user: Any) -> list[CandidatePair]:
     """Load both persons of every pair in ``pairs``, with their names, in two queries; return those pairs.
 
-    ``identifying``: whether the reader may see identifying details at all (``policy.shows_identifying(user)``);
-    if not, those fields are not read, and reading one later would cost a query of its own.
+    What ``user`` may not see of anyone (identifying details, for a role without them) is not read: it would only
+    be masked, and reading it later would cost a query of its own.
 
     Not joined to the pairs: the queue's query already joins both persons (access) and two anti-joins
     (decided, merged); six more joins for their organisations, compartments and provinces left PostgreSQL 13 ms
@@ -149,6 +149,7 @@ def with_persons(pairs: list[CandidatePair], *, identifying: bool = True) -> lis
     two-core server each query's compiling costs about as much as its running.
     """
     ids = {pk for pair in pairs for pk in (pair.left_id, pair.right_id)}
+    identifying = policy.shows_identifying(user)
     persons = {p.pk: p for p in _review_persons(identifying).filter(pk__in=ids)} if ids else {}
     loaded = []
     for pair in pairs:
@@ -189,10 +190,7 @@ def pairs_to_review(user: Any, run: LinkageRun) -> QuerySet[CandidatePair]:
 
 
 def pair_for_user(user: Any, pk: Any, *, request: Any = None) -> CandidatePair:
-    found = with_persons(
-        list(CandidatePair.objects.select_related("run").filter(pk=_int(pk))),
-        identifying=policy.shows_identifying(user),
-    )
+    found = with_persons(list(CandidatePair.objects.select_related("run").filter(pk=_int(pk))), user)
     pair = found[0] if found else None
     if (
         pair is None

@@ -22,7 +22,6 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from haven.accounts import policy
 from haven.accounts.sudo import ensure_sudo
 from haven.audit.models import AuditAction
 from haven.audit.services import audit_refusal
@@ -184,7 +183,7 @@ def pairs(request: HttpRequest, pk: int) -> HttpResponse:
             "views": pages.pair_views(
                 user,
                 run,
-                selectors.with_persons(list(page.object_list), identifying=policy.shows_identifying(user)),
+                selectors.with_persons(list(page.object_list), user),
                 request=request,
             ),
             "may_decide": selectors.may_decide(user),
