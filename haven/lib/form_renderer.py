@@ -120,14 +120,18 @@ def _input(widget: dict[str, Any]) -> str:
     return f'<input type="{_shown(widget["type"])}" name="{_shown(widget["name"])}"{shown_value}{_attrs(widget["attrs"])}>'
 
 
+def _label_opening(option: dict[str, Any]) -> str:
+    """The label an option's input is wrapped in, tied to the input's id if it has one."""
+    label_for = option["attrs"].get("id")
+    return f'<label for="{_shown(label_for)}">' if label_for else "<label>"
+
+
 def _input_option(widget: dict[str, Any]) -> str:
     """input_option.html (radio_option.html and checkbox_option.html include it): one choice's input."""
     if not widget["wrap_label"]:
         return _input(widget)
-    label_for = widget["attrs"].get("id")
-    opening = f'<label for="{_shown(label_for)}">' if label_for else "<label>"
     # input.html ends with a line break, which its include keeps inside the label.
-    return f"{opening}{_input(widget)}\n {_shown(widget['label'])}</label>"
+    return f"{_label_opening(widget)}{_input(widget)}\n {_shown(widget['label'])}</label>"
 
 
 def _select_option(widget: dict[str, Any]) -> str:
@@ -188,8 +192,7 @@ def _multiple_input(widget: dict[str, Any]) -> str:
             wrap = option["wrap_label"]
             parts.append("<div>\n    ")
             if wrap:
-                label_for = option["attrs"].get("id")
-                parts.append(f'<label for="{_shown(label_for)}">' if label_for else "<label>")
+                parts.append(_label_opening(option))
             parts.append(_input(option))  # an option has the input's type, name, value and attrs
             if wrap:
                 parts.append(f" {_shown(option['label'])}</label>")
