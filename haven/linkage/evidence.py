@@ -120,11 +120,10 @@ _LEVEL_WORDS: dict[tuple[str, int], Promise] = {
 }
 
 
-def level_label(
-    comparison: str, gamma: int, run_labels: dict[str, Any], words: dict[tuple[str, int], str] | None = None
+def _level_label(
+    comparison: str, gamma: int, run_labels: dict[str, Any], words: dict[tuple[str, int], str]
 ) -> str:
-    """The words for ``gamma`` of ``comparison``; ``words``: ``translated(_LEVEL_WORDS)``, if the caller has it."""
-    words = translated(_LEVEL_WORDS) if words is None else words
+    """The words for ``gamma`` of ``comparison``; ``words``: ``translated(_LEVEL_WORDS)``."""
     if gamma < 0:
         return words.get((comparison, -1)) or words[("", -1)]
     known = words.get((comparison, gamma))
@@ -147,7 +146,7 @@ def evidence_rows(evidence: dict[str, Any], run_labels: dict[str, Any]) -> list[
             EvidenceRow(
                 comparison=name,
                 label=comparisons.get(name, name),
-                level=level_label(name, int(gamma), run_labels, words),
+                level=_level_label(name, int(gamma), run_labels, words),
                 gamma=int(gamma),
                 weight=float(weight),
             )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from haven.lib import i18n
 from haven.lib.models import choice_label
-from haven.linkage.evidence import LEVELS, evidence_rows, level_label
+from haven.linkage.evidence import LEVELS, evidence_rows
 from haven.records.models import Sex
 
 TABLE = {"surname": gettext_lazy("same surname"), "sex": gettext_lazy("Sex")}
@@ -66,7 +66,7 @@ def test_the_evidence_words_are_those_of_gettext_in_both_languages() -> None:
                 (str(gettext_lazy("Sex")), str(gettext_lazy("different"))),
                 (str(gettext_lazy("Place of origin")), "engine label"),
             ]
-            assert level_label("romanization", -1, {}) == str(
+            assert evidence_rows({"romanization": [-1, 0.0]}, {})[0].level == str(
                 gettext_lazy(
                     "does not apply (not the same given-name key, or no romanized name beside a Hangul one)"
                 )
