@@ -10,6 +10,7 @@ from haven.accounts.policy import MASK
 from haven.audit.models import AuditAction, AuditEntry
 from haven.audit.redaction import diff_for_audit
 from haven.audit.services import audit_record
+from haven.lib.testing.leaks import shows
 from haven.records.models import ClarificationNote, Event
 from haven.web.tests.stories import Story, story
 from haven.web.tests.test_intake import form_data
@@ -36,7 +37,7 @@ def test_it_shows_who_created_a_testimony_and_which_fields(client, s: Story) -> 
     assert "Title" in history and "Description" in history
     person = event.information.get().source
     history = _history(client.get(reverse("web:person", args=[person.pk])).content.decode())
-    assert "Date of birth" in history and "1990" not in history
+    assert "Date of birth" in history and not shows("1990", history)
 
 
 def test_it_lists_changed_fields_never_values_and_not_views(client, s: Story) -> None:
@@ -74,7 +75,7 @@ def test_it_lists_changed_fields_never_values_and_not_views(client, s: Story) ->
             and "Name as written" in history
         )
         for value in ("1984", "1985", "2009", "2010", "최예림", "hmac"):
-            assert value not in history, (role, value)
+            assert not shows(value, history), (role, value)
 
 
 def test_it_adds_a_note_from_the_record_page(client, s: Story) -> None:
