@@ -8,7 +8,9 @@ How a submitted job gets run depends on ``settings.HAVEN_JOBS``:
 - ``inline`` (tests): the job runs at once, in the caller's thread and transaction.
 
 A running job writes a heartbeat; one whose heartbeat stopped (its process died) is marked failed by the next
-worker or status check rather than left "running" for ever.
+worker or status check rather than left "running" for ever. In thread mode there is no worker to pick up a job
+left queued (its thread could not claim it, or the server stopped before it started): the owner's status check
+starts it again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = timedelta(seconds=15)
 STALE_AFTER = timedelta(minutes=2)
+# In thread mode, a job still queued this long after it was submitted, with no thread of this process on it, is
+# started again. Its first thread starts when the submitting transaction commits, well within this.
+ORPHANED_AFTER = timedelta(seconds=10)
 
 
 def _mode() -> str:
@@ -52,16 +57,42 @@ def submit(kind: str, *, user: Any, params: dict[str, Any]) -> Job:
     return job
 
 
+def _thread_name(job_id: int) -> str:
+    return f"haven-job-{job_id}"
+
+
 def _start_thread(job_id: int) -> None:
-    threading.Thread(target=_run_in_thread, args=(job_id,), name=f"haven-job-{job_id}", daemon=True).start()
+    threading.Thread(target=_run_in_thread, args=(job_id,), name=_thread_name(job_id), daemon=True).start()
 
 
 def _run_in_thread(job_id: int) -> None:
     close_old_connections()
     try:
         run_job(job_id)
+    except OperationalError:
+        # Most likely SQLite busy past its timeout while claiming. The job is still queued, and the owner's next
+        # status check starts it again (restart_orphaned); a job that had started is marked failed by
+        # recover_stale once its heartbeat stops.
+        logger.exception(
+            "job %s: the database refused the job's thread; it is left for a later attempt", job_id
+        )
     finally:
         connection.close()
+
+
+def restart_orphaned(job: Job, now: Any = None) -> bool:
+    """Thread mode: start ``job`` again if it is still queued and no thread of this process is on it.
+
+    Two processes may both start it (one each); only one claims it, as ``claim`` is one atomic update.
+    """
+    now = now or timezone.now()
+    if _mode() != "thread" or job.status != JobStatus.QUEUED or job.created_at > now - ORPHANED_AFTER:
+        return False
+    if any(t.name == _thread_name(job.pk) for t in threading.enumerate()):
+        return False
+    logger.warning("job %s: still queued with no thread on it; starting it again", job.pk)
+    _start_thread(job.pk)
+    return True
 
 
 def claim(job_id: int) -> bool:

@@ -11,6 +11,7 @@ from haven.jobs import services
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = services.job_for_user(request.user, pk)
+    services.restart_orphaned(job)  # thread mode (the demo) has no worker to pick up a job left queued
     context = {"job": job, "result": services.result_of(job)}
     if request.headers.get("HX-Request"):
         response = render(request, "jobs/_status.html", context)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,6 +107,13 @@ def test_the_worker_runs_queued_jobs_in_order(analyst, settings) -> None:  # typ
     assert first.finished_at <= second.started_at
 
 
+def _join_job_thread(job: Job) -> None:
+    runner = next((t for t in threading.enumerate() if t.name == f"haven-job-{job.pk}"), None)
+    if runner is not None:  # None: it has already finished
+        runner.join(timeout=30)
+        assert not runner.is_alive()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_runs_a_job_in_a_thread_after_commit(settings) -> None:  # type: ignore[no-untyped-def]
     settings.HAVEN_JOBS = "thread"
@@ -112,12 +121,63 @@ def test_the_demo_runs_a_job_in_a_thread_after_commit(settings) -> None:  # type
     job = services.submit("test.sum", user=user, params={"numbers": [5, 6]})
     # Wait on the thread, not by polling the row: the SQLite test database is in memory with a shared cache,
     # where a read beside the job's write fails at once with "table is locked" instead of waiting its turn.
-    runner = next((t for t in threading.enumerate() if t.name == f"haven-job-{job.pk}"), None)
-    if runner is not None:  # None: it has already finished
-        runner.join(timeout=30)
-        assert not runner.is_alive()
+    _join_job_thread(job)
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and services.result_of(job)["sum"] == 11
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_starts_again_a_job_its_thread_could_not_claim(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_JOBS = "thread"
+    claim, refusals = services.claim, []
+
+    def busy_once(job_id: int) -> bool:
+        if not refusals:
+            refusals.append(job_id)
+            raise OperationalError("database is locked")
+        return claim(job_id)
+
+    monkeypatch.setattr(services, "claim", busy_once)
+    user = make_user(Role.ANALYST, [])[0]
+    job = services.submit("test.sum", user=user, params={"numbers": [2, 3]})
+    _join_job_thread(job)
+    job.refresh_from_db()
+    assert refusals == [job.pk] and job.status == JobStatus.QUEUED
+    assert not services.restart_orphaned(job)  # too soon: its first thread may not have started yet
+    later = job.created_at + services.ORPHANED_AFTER + timedelta(seconds=1)
+    assert services.restart_orphaned(job, now=later)
+    _join_job_thread(job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and services.result_of(job)["sum"] == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_job_with_a_live_thread_or_outside_the_demo_is_not_started_again(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_JOBS = "worker"
+    user = make_user(Role.ANALYST, [])[0]
+    job = services.submit("test.sum", user=user, params={"numbers": [1]})
+    later = job.created_at + services.ORPHANED_AFTER + timedelta(seconds=1)
+    assert not services.restart_orphaned(job, now=later)  # a worker will take it
+    settings.HAVEN_JOBS = "thread"
+    release = threading.Event()
+    holder = threading.Thread(target=release.wait, name=f"haven-job-{job.pk}", daemon=True)
+    holder.start()
+    try:
+        assert not services.restart_orphaned(job, now=later)
+    finally:
+        release.set()
+        holder.join()
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED
+
+
+def test_the_progress_page_starts_again_a_job_left_queued(client, analyst, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    job = services.submit("test.sum", user=analyst, params={"numbers": [1]})
+    checked = []
+    monkeypatch.setattr(services, "restart_orphaned", lambda j: checked.append(j.pk))
+    client.force_login(analyst)
+    assert client.get(reverse("jobs:detail", args=[job.pk]), HTTP_HX_REQUEST="true").status_code == 200
+    assert checked == [job.pk]
 
 
 def test_only_its_owner_sees_a_job_and_htmx_is_sent_to_the_result(client, analyst) -> None:  # type: ignore[no-untyped-def]
