@@ -1,4 +1,7 @@
-"""Which function runs which kind of job. Apps register their runners when they are imported (in ready())."""
+"""Which function runs which kind of job, and which upkeep the worker does every hour.
+
+Apps register their runners and upkeep when they are imported (in ready()).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,11 @@ Runner = Callable[[Any, dict[str, Any], "Progress"], dict[str, Any]]
 """runner(owner, params, progress) -> result: runs with the owner's permissions; raises JobError for users."""
 
 _RUNNERS: dict[str, Runner] = {}
+
+Upkeep = Callable[[], int]
+"""upkeep() -> how many things it did (e.g. expired drafts deleted); runs as the system, not as a user."""
+
+_UPKEEP: dict[str, Upkeep] = {}
 
 
 class JobError(Exception):
@@ -37,3 +45,19 @@ def runner_for(kind: str) -> Runner:
 
 def kinds() -> list[str]:
     return sorted(_RUNNERS)
+
+
+def upkeep(name: str) -> Callable[[Upkeep], Upkeep]:
+    """Register ``name``'s function for the worker to run at its start and every hour after."""
+
+    def decorator(task: Upkeep) -> Upkeep:
+        if _UPKEEP.get(name, task) is not task:
+            raise ValueError(f"upkeep {name!r} is registered twice")
+        _UPKEEP[name] = task
+        return task
+
+    return decorator
+
+
+def upkeep_tasks() -> dict[str, Upkeep]:
+    return dict(sorted(_UPKEEP.items()))

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from haven.jobs.models import Job, JobStatus
 from haven.jobs.progress import Cancelled, Progress
-from haven.jobs.registry import JobError, runner_for
+from haven.jobs.registry import JobError, runner_for, upkeep_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ STALE_AFTER = timedelta(minutes=2)
 # In thread mode, a job still queued this long after it was submitted, with no thread of this process on it, is
 # started again. Its first thread starts when the submitting transaction commits, well within this.
 ORPHANED_AFTER = timedelta(seconds=10)
+UPKEEP_EVERY = timedelta(hours=1)
 
 
 def _mode() -> str:
@@ -165,6 +166,21 @@ def recover_stale(now: Any = None) -> int:
         error="Interrupted: the process running this job stopped. Nothing it had not finished was saved; "
         "run it again.",
     )
+
+
+def run_upkeep() -> dict[str, int | None]:
+    """Run every registered upkeep task; return what each did (None: it failed, and the log says why).
+
+    One failing task does not stop the others, nor the worker: it is tried again at the next round.
+    """
+    done: dict[str, int | None] = {}
+    for name, task in upkeep_tasks().items():
+        try:
+            done[name] = task()
+        except Exception:
+            logger.exception("upkeep %r failed", name)
+            done[name] = None
+    return done
 
 
 def next_queued() -> int | None:

@@ -11,3 +11,4 @@ class WebConfig(AppConfig):
 
     def ready(self) -> None:
         from haven.web import signals  # noqa: F401  (connects the search-table upkeep)
+        from haven.web.intake import drafts  # noqa: F401  (registers the worker's expiry of old drafts)

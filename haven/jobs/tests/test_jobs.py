@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from haven.accounts.models import Role
 from haven.accounts.tests.personas import make_user
-from haven.jobs import services
+from haven.jobs import registry, services
 from haven.jobs.models import Job, JobStatus
 from haven.jobs.registry import JobError, register
 
@@ -206,3 +207,23 @@ def test_a_queued_job_can_be_cancelled_by_its_owner_only(client, analyst, settin
     services.run_job(job.pk)  # a worker that picks it up anyway does nothing
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED and json.loads(job.params_json) == {"numbers": [1]}
+
+
+@pytest.mark.django_db
+def test_a_failing_upkeep_does_not_stop_the_others_nor_the_worker(monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_JOBS = "worker"
+
+    def broken() -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(registry._UPKEEP, "test.broken", broken)
+    monkeypatch.setitem(registry._UPKEEP, "test.counting", lambda: 2)
+    done = services.run_upkeep()
+    assert done["test.broken"] is None and done["test.counting"] == 2
+    assert "expire intake drafts" in done  # registered by the web app when it is ready
+    out, err = StringIO(), StringIO()
+    call_command("worker", "--once", stdout=out, stderr=err)
+    assert "Upkeep 'test.counting': 2." in out.getvalue()
+    assert "Upkeep 'test.broken' failed" in err.getvalue() and "disk full" not in err.getvalue()
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.upkeep("test.counting")(broken)

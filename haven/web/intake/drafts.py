@@ -3,19 +3,27 @@
 A draft is the form's raw fields (every value a string, as posted), so that anything typed, even a date
 Haven cannot read yet, is kept exactly. Saving audits nothing (it happens at every change of a field);
 creating, opening and discarding a draft are audited, without its content.
+
+A draft not saved for ``HAVEN_DRAFT_DAYS`` days is deleted (:func:`drafts_expire`): by the worker every hour,
+and whenever a documenter lists their drafts or starts a new one, so that an instance without a worker (the
+demo) expires them too.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, QueryDict
+from django.utils import timezone
 
 from haven.audit.models import AuditAction
-from haven.audit.services import audit_record
+from haven.audit.services import audit_record, audit_records
+from haven.jobs.registry import upkeep
 from haven.web.models import IntakeDraft
 
 FORMAT = 1
@@ -116,6 +124,7 @@ def draft_save(
     """
     text = _encode(fields, page)
     if draft_id in (None, ""):
+        drafts_expire()
         draft = IntakeDraft.objects.create(owner=user, data=text)
         audit_record(
             actor=user,
@@ -150,4 +159,46 @@ def draft_discard(*, user: Any, draft: IntakeDraft, reason: str = "discarded", r
 
 
 def drafts_of(user: Any) -> list[IntakeDraft]:
+    drafts_expire()
     return list(IntakeDraft.objects.filter(owner_id=user.pk).order_by("-updated_at", "-pk"))
+
+
+def kept_until(draft: IntakeDraft) -> datetime:
+    """When the draft is deleted if it is not saved again before."""
+    return draft.updated_at + timedelta(days=settings.HAVEN_DRAFT_DAYS)
+
+
+@upkeep("expire intake drafts")
+def drafts_expire(now: datetime | None = None) -> int:
+    """Delete every user's drafts not saved for ``HAVEN_DRAFT_DAYS`` days; return how many.
+
+    Each deletion is audited as the system's, with the draft's owner, never its content.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.HAVEN_DRAFT_DAYS)
+    expiring = IntakeDraft.objects.filter(updated_at__lt=cutoff)
+    # Looked at first outside a transaction: on SQLite a transaction takes the write lock at once, and most
+    # calls (each listing of drafts) find nothing to delete.
+    if not expiring.exists():
+        return 0
+    with transaction.atomic():
+        # Locked, so that a save racing the expiry either lands first (and the draft is kept, being no longer
+        # old) or waits and then finds the draft gone.
+        expired = list(expiring.select_for_update().only("pk", "owner_id"))
+        audit_records(
+            actor=None,
+            action=AuditAction.RECORD_DELETED,
+            targets=[
+                (
+                    draft,
+                    {
+                        "via": "intake",
+                        "reason": "expired",
+                        "owner": draft.owner_id,
+                        "days": settings.HAVEN_DRAFT_DAYS,
+                    },
+                )
+                for draft in expired
+            ],
+        )
+        IntakeDraft.objects.filter(pk__in=[d.pk for d in expired]).delete()
+    return len(expired)

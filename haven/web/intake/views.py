@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -409,9 +410,10 @@ def drafts_page(request: HttpRequest) -> HttpResponse:
                 "draft": draft,
                 "titles": titles,
                 "acts": _total(fields, "act"),
+                "kept_until": drafts.kept_until(draft),
             }
         )
-    return render(request, "web/intake_drafts.html", {"rows": rows})
+    return render(request, "web/intake_drafts.html", {"rows": rows, "days": settings.HAVEN_DRAFT_DAYS})
 
 
 @require_POST

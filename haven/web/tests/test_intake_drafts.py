@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from io import StringIO
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from haven.accounts.models import CompartmentGrant, Role, User
 from haven.accounts.tests.personas import PASSWORD
 from haven.audit.models import AuditAction, AuditEntry
+from haven.lib.testing.leaks import shows
+from haven.web.intake import drafts
 from haven.web.models import IntakeDraft
 from haven.web.tests.stories import Story, story
 from haven.web.tests.test_intake import NARRATIVE, form_data
@@ -154,3 +160,63 @@ def test_it_finds_persons_without_javascript(client, s: Story) -> None:
     data.update({"act-1-victim-mode": "existing", "act-1-victim-person": str(s.source.pk), "draft": draft.pk})
     html = client.post(reverse("web:intake"), {**data, "action": "save"}, follow=True).content.decode()
     assert "Chosen:" in html and "리설주" in html
+
+
+def _age(draft: IntakeDraft, days: float) -> None:
+    # An update, not save(): save() would set updated_at to now.
+    IntakeDraft.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - timedelta(days=days))
+
+
+def test_it_deletes_every_users_drafts_not_saved_for_the_kept_days_and_audits_it_without_content(
+    client, s: Story, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_DRAFT_DAYS = 30
+    doc = s.world.users[Role.DOCUMENTER]
+    other = User.objects.create_user("second-documenter", role=Role.DOCUMENTER)
+    client.force_login(doc)
+    client.post(reverse("web:intake"), {**form_data(s), "action": "save"})
+    kept = IntakeDraft.objects.get(owner=doc)
+    old_own = drafts.draft_save(
+        user=doc, fields={"event-0-title": ["오래된 초안"], "person-0-name": ["한소망"]}
+    )
+    old_other = drafts.draft_save(user=other, fields={"person-0-name": ["문하람"]})
+    _age(kept, 29.9)
+    _age(old_own, 30.1)
+    _age(old_other, 45)
+    listing = client.get(reverse("web:intake_drafts")).content.decode()
+    assert list(IntakeDraft.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert f'id="resume-{kept.pk}"' in listing and "오래된 초안" not in listing
+    assert "not saved for 30 days is deleted" in listing
+    kept.refresh_from_db()
+    assert drafts.kept_until(kept).date().isoformat() in listing
+    entries = AuditEntry.objects.filter(action=AuditAction.RECORD_DELETED, target_type="web.intakedraft")
+    assert {(e.target_id, e.actor_id, e.details["owner"], e.details["reason"]) for e in entries} == {
+        (str(old_own.pk), None, doc.pk, "expired"),
+        (str(old_other.pk), None, other.pk, "expired"),
+    }
+    assert not any(
+        shows(secret, str(e.details)) for e in entries for secret in ("한소망", "문하람", "오래된")
+    )
+    assert drafts.drafts_expire() == 0  # nothing left to expire; the recent draft stays
+
+
+def test_starting_a_new_draft_expires_old_ones_and_the_kept_days_are_a_setting(s: Story, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_DRAFT_DAYS = 3
+    doc = s.world.users[Role.DOCUMENTER]
+    old = drafts.draft_save(user=doc, fields={"event-0-title": ["a"]})
+    _age(old, 3.5)
+    new = drafts.draft_save(user=doc, fields={"event-0-title": ["b"]})
+    assert list(IntakeDraft.objects.values_list("pk", flat=True)) == [new.pk]
+    _age(new, 2.5)
+    assert drafts.drafts_expire() == 0
+    assert drafts.drafts_expire(now=timezone.now() + timedelta(days=1)) == 1
+
+
+def test_the_worker_expires_drafts_at_its_start(s: Story, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_JOBS = "worker"
+    old = drafts.draft_save(user=s.world.users[Role.DOCUMENTER], fields={"event-0-title": ["a"]})
+    _age(old, settings.HAVEN_DRAFT_DAYS + 1)
+    out = StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert not IntakeDraft.objects.exists()
+    assert "Upkeep 'expire intake drafts': 1." in out.getvalue()

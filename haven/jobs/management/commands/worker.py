@@ -1,4 +1,5 @@
-"""haven worker: run queued background jobs (estimation, linkage, imports) until stopped."""
+"""haven worker: run queued background jobs (estimation, linkage, imports) until stopped, and the hourly upkeep
+(such as deleting expired intake drafts) between them."""
 
 from __future__ import annotations
 
@@ -30,7 +31,11 @@ class Command(BaseCommand):
         recovered = services.recover_stale()
         if recovered:
             self.stdout.write(f"Marked {recovered} interrupted job(s) as failed.")
+        upkept_at: float | None = None
         while not stopping:
+            if upkept_at is None or time.monotonic() - upkept_at >= services.UPKEEP_EVERY.total_seconds():
+                upkept_at = time.monotonic()
+                self._upkeep()
             job_id = services.next_queued()
             if job_id is None:
                 if once:
@@ -40,3 +45,12 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"Running job {job_id} …")
             services.run_job(job_id)
+
+    def _upkeep(self) -> None:
+        for name, done in services.run_upkeep().items():
+            if done is None:
+                self.stderr.write(
+                    f"Upkeep {name!r} failed; the server log has details. It is tried again in an hour."
+                )
+            elif done:
+                self.stdout.write(f"Upkeep {name!r}: {done}.")
