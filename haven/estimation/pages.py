@@ -4,6 +4,9 @@ small ones, the citation line, and the plots.
 Small counts go through :func:`haven.analytics.disclosure.protect_table`, the rules every statistic of Haven
 uses: each stratum's column is a partition of its total, the strata totals a partition of the documented
 total. A withheld count is printed as :data:`WITHHELD_MARK`, whatever it holds.
+
+Estimates follow their counts (:func:`results_shown`): where the documented count of a stratum, or of the whole
+run, is not printed, neither is anything estimated from it.
 """
 
 from __future__ import annotations
@@ -105,6 +108,44 @@ def protected_counts(columns: list[list[int]], *, exact: bool) -> ProtectedTable
     )
 
 
+def count_shown(label: str) -> bool:
+    """Whether a printed count is the count itself, not "<5" nor withheld."""
+    return label.isdigit()
+
+
+@dataclass(frozen=True)
+class ResultsShown:
+    """Which of a run's results a reader may see.
+
+    An estimate is printed only where its documented count is. An estimate and its interval start from the count
+    documented (the lower bound is at least that count, and for a few people the estimate is close to it), and the
+    model table and the trace of N come from the same cells, so printing them where the count reads "<5" or is
+    withheld would give the count back. The capture table's rules withhold a stratum's count together with at
+    least one other, so the difference between the shown estimates does not give back a withheld stratum alone.
+    """
+
+    total: bool  # the run's own estimate, interval, standard error and trace of N
+    withheld_strata: frozenset[str] = frozenset()
+
+    def part(self, key: str | None) -> bool:
+        """Whether the results of part ``key`` are shown (None: the part of a run without strata)."""
+        return self.total if key is None else key not in self.withheld_strata
+
+    @property
+    def some_withheld(self) -> bool:
+        return not self.total or bool(self.withheld_strata)
+
+
+def results_shown(table: dict[str, Any], exact: bool) -> ResultsShown:
+    """Return which results go with the counts that ``table`` (from :func:`capture_table`) prints."""
+    if exact:
+        return ResultsShown(total=True)
+    return ResultsShown(
+        total=count_shown(table["total"]),
+        withheld_strata=frozenset(k for k, label in table["column_totals"].items() if not count_shown(label)),
+    )
+
+
 def _columns(run: EstimationRun) -> tuple[list[str], list[str], list[list[int]]]:
     """Return the stratum keys, the observed patterns (most lists first) and the counts per stratum."""
     rows = run.inputs["table"]
@@ -188,7 +229,7 @@ def _status_text(status: str) -> str:
     return texts.get(status, status)
 
 
-def citation(run: EstimationRun, url: str, observed_label: str) -> str:
+def citation(run: EstimationRun, url: str, observed_label: str, shown: ResultsShown) -> str:
     out = run.outputs
     date = formats.date_format(run.created_at, "DATE_FORMAT", use_l10n=True)
     who = ""
@@ -204,6 +245,8 @@ def citation(run: EstimationRun, url: str, observed_label: str) -> str:
         how = gettext("LCMCR, seed %(seed)s") % {"seed": run.seed}
     if run.estimate is None:
         result = gettext("no estimate (%(reason)s)") % {"reason": RunStatus(run.status).label}
+    elif not shown.total:
+        result = gettext("an estimate withheld from this reader (too few documented people to show)")
     else:
         result = gettext("estimated total %(estimate)s (%(level)s%% interval %(lower)s–%(upper)s)") % {
             "estimate": number(run.estimate),
@@ -227,43 +270,62 @@ def citation(run: EstimationRun, url: str, observed_label: str) -> str:
     }
 
 
-def strata_results(run: EstimationRun, labels: StratumLabels, table: dict[str, Any]) -> list[dict[str, Any]]:
+def _interval(lower: float | None, upper: float | None, estimate: float | None) -> str:
+    if estimate is None:
+        return "–"
+    return f"{number(lower)}–{number(upper) if upper is not None else '–'}"
+
+
+def run_interval(run: EstimationRun) -> str:
+    """The run's interval as printed in the runs list."""
+    return _interval(run.lower, run.upper, run.estimate)
+
+
+def strata_results(
+    run: EstimationRun, labels: StratumLabels, table: dict[str, Any], shown: ResultsShown
+) -> list[dict[str, Any]]:
     if not run.inputs["strata"]:
         return []
     values_of = {STRATUM_SEPARATOR.join(r["stratum"]): r["stratum"] for r in run.inputs["table"]}
     out = []
     for index, part in enumerate(run.outputs.get("parts", [])):
         key = part.get("key")
-        out.append(
-            {
-                "index": index,
-                "label": labels.label(values_of[key]) if key in values_of else key,
-                "observed": table["column_totals"].get(key, "–"),
-                "estimate": number(part.get("estimate")),
-                "lower": number(part.get("lower")),
-                "upper": number(part.get("upper")) if part.get("upper") is not None else "–",
-                "model": part.get("model"),
-                "status": _status_text(part.get("status", "")),
-                "rhat": number(part.get("rhat"), 3) if part.get("rhat") is not None else None,
-                "ess": number(part.get("ess")) if part.get("ess") is not None else None,
-                "lists": ", ".join(part.get("lists", [])),
-                "warnings": part.get("warnings", []),
-            }
-        )
+        row = {
+            "index": index,
+            "label": labels.label(values_of[key]) if key in values_of else key,
+            "observed": table["column_totals"].get(key, "–"),
+            "status": _status_text(part.get("status", "")),
+            "lists": ", ".join(part.get("lists", [])),
+            "warnings": part.get("warnings", []),
+            "withheld": not shown.part(key),
+        }
+        if row["withheld"]:
+            row.update(estimate=WITHHELD_MARK, interval=WITHHELD_MARK, model=None, rhat=None, ess=None)
+        else:
+            row.update(
+                estimate=number(part.get("estimate")),
+                interval=_interval(part.get("lower"), part.get("upper"), part.get("estimate")),
+                model=part.get("model"),
+                rhat=number(part.get("rhat"), 3) if part.get("rhat") is not None else None,
+                ess=number(part.get("ess")) if part.get("ess") is not None else None,
+            )
+        out.append(row)
     return out
 
 
-def plots_for(run: EstimationRun, labels: StratumLabels) -> dict[str, str]:
+def plots_for(run: EstimationRun, labels: StratumLabels, shown: ResultsShown) -> dict[str, str]:
     out = run.outputs
     lang = "ko" if _ko() else "en"
     level = number(100 * (out.get("level") or 0.95))
     svgs: dict[str, str] = {}
+    rows: list[plots.Interval] = []
     if out.get("estimate") is not None or out.get("parts"):
-        rows: list[plots.Interval] = []
         if run.inputs["strata"]:
             values_of = {STRATUM_SEPARATOR.join(r["stratum"]): r["stratum"] for r in run.inputs["table"]}
             for part in out.get("parts", []):
                 key = part.get("key")
+                if not shown.part(key):
+                    continue
                 rows.append(
                     plots.Interval(
                         labels.label(values_of[key]) if key in values_of else str(key),
@@ -272,9 +334,13 @@ def plots_for(run: EstimationRun, labels: StratumLabels) -> dict[str, str]:
                         part.get("upper"),
                     )
                 )
-        rows.append(
-            plots.Interval(gettext("Total"), out.get("estimate"), out.get("lower"), out.get("upper"), True)
-        )
+        if shown.total:
+            rows.append(
+                plots.Interval(
+                    gettext("Total"), out.get("estimate"), out.get("lower"), out.get("upper"), True
+                )
+            )
+    if rows:
         svgs["interval"] = plots.interval_chart(
             rows,
             title=gettext("Estimated number of people, with %(level)s%% intervals") % {"level": level},
@@ -288,7 +354,7 @@ def plots_for(run: EstimationRun, labels: StratumLabels) -> dict[str, str]:
             lang=lang,
         )
     trace = out.get("trace")
-    if run.method == Method.LCMCR and trace:
+    if run.method == Method.LCMCR and trace and shown.total:
         svgs["trace"] = plots.trace_chart(
             trace,
             int(out.get("trace_step") or 1),
@@ -327,19 +393,23 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
     inputs, out = run.inputs, run.outputs
     labels = StratumLabels(inputs["strata"], inputs["table"])
     table = capture_table(run, exact, labels)
+    shown = results_shown(table, exact)
     strata_names = dict(STRATA_CHOICES)
     act_type = inputs["filters"].get("act_type")
     parts = out.get("parts", [])
+    by_stratum = strata_results(run, labels, table, shown)
     return {
         "run": run,
         "exact": exact,
         "out": out,
         "settings": inputs["settings"],
         "status_text": RunStatus(run.status).label,
-        "estimate": number(out.get("estimate")),
-        "lower": number(out.get("lower")),
-        "upper": number(out.get("upper")) if out.get("upper") is not None else "–",
-        "se": number(out.get("se")) if out.get("se") is not None else None,
+        "shown": shown,
+        "estimate": number(out.get("estimate")) if shown.total else WITHHELD_MARK,
+        "interval": _interval(out.get("lower"), out.get("upper"), out.get("estimate"))
+        if shown.total
+        else WITHHELD_MARK,
+        "se": number(out.get("se")) if out.get("se") is not None and shown.total else None,
         "level": number(100 * (out.get("level") or 0.95)),
         "interval_label": gettext("%(level)s%% interval")
         % {"level": number(100 * (out.get("level") or 0.95))},
@@ -354,7 +424,7 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
         if act_type
         else None,
         "selection": inputs.get("selection", {}),
-        "strata_results": strata_results(run, labels, table),
+        "strata_results": by_stratum,
         "parts": [
             {
                 "index": i,
@@ -362,14 +432,22 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
                 "page": model_page(p, 1),
                 "part": p,
             }
-            for i, (p, r) in enumerate(
-                zip(parts, strata_results(run, labels, table) or [{"label": None}] * len(parts), strict=False)
-            )
-            if p.get("models")
+            for i, (p, r) in enumerate(zip(parts, by_stratum or [{"label": None}] * len(parts), strict=False))
+            if p.get("models") and shown.part(p.get("key"))
         ],
-        "plots": plots_for(run, labels),
-        "citation": citation(run, url, table["total"]),
+        "plots": plots_for(run, labels, shown),
+        "citation": citation(run, url, table["total"], shown),
         "reproduction": reproduction(run),
         "reruns": list(run.reruns.order_by("pk").values_list("pk", flat=True)),
         "versions": inputs.get("versions", {}),
     }
+
+
+def shown_for_run(run: EstimationRun, exact: bool) -> ResultsShown:
+    """Return which of ``run``'s results a reader with ``exact`` counts or not may see (for the runs list and the
+    model tables, which do not print the capture table)."""
+    if exact:
+        return ResultsShown(total=True)
+    return results_shown(
+        capture_table(run, exact, StratumLabels(run.inputs["strata"], run.inputs["table"])), exact
+    )

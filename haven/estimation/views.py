@@ -46,16 +46,21 @@ def run_list(request: HttpRequest) -> HttpResponse:
     items = []
     for run in page:
         exact = shows_small_counts(request.user, run)
+        observed = pages.observed_label(run, exact)
+        shown = exact or pages.count_shown(observed)  # the estimate goes with its count (pages.ResultsShown)
         items.append(
             {
                 "run": run,
-                "observed": pages.observed_label(run, exact),
-                "estimate": pages.number(run.estimate),
-                "lower": pages.number(run.lower),
-                "upper": pages.number(run.upper) if run.upper is not None else "–",
+                "observed": observed,
+                "estimate": pages.number(run.estimate) if shown else pages.WITHHELD_MARK,
+                "interval": pages.run_interval(run) if shown else pages.WITHHELD_MARK,
             }
         )
-    return render(request, "estimation/run_list.html", {"page": page, "items": items})
+    return render(
+        request,
+        "estimation/run_list.html",
+        {"page": page, "items": items, "withheld_mark": pages.WITHHELD_MARK},
+    )
 
 
 def run_new(request: HttpRequest) -> HttpResponse:
@@ -100,7 +105,9 @@ def run_models(request: HttpRequest, pk: int) -> HttpResponse:
         part = parts[index]
     except (ValueError, IndexError):
         raise Http404("No such table.") from None
-    if not part.get("models"):
+    # A model table is withheld with its stratum's count, as on the run page (pages.ResultsShown).
+    shown = pages.shown_for_run(run, shows_small_counts(request.user, run))
+    if not part.get("models") or not shown.part(part.get("key")):
         raise Http404("No such table.")
     context = {"run": run, "index": index, "page": pages.model_page(part, request.GET.get("page"))}
     template = (

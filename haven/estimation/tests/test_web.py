@@ -12,9 +12,13 @@ from django.urls import reverse
 from haven.accounts.models import Role
 from haven.analytics.estimation import CaptureHistories, estimate, lcmcr_fit, loglinear_select
 from haven.audit.models import AuditAction, AuditEntry
+from haven.estimation import pages
+from haven.estimation.compute import compute
 from haven.estimation.models import EstimationRun
+from haven.estimation.services import estimation_run_save
 from haven.estimation.tests.world import ACT_TYPE, LISTS, PATTERNS, EstimationWorld, pooled
 from haven.jobs.models import Job, JobStatus
+from haven.lib.testing.leaks import shows
 from haven.vocab.models import Term
 
 pytestmark = pytest.mark.django_db
@@ -305,3 +309,81 @@ def test_a_run_with_nobody_to_count_is_saved_and_shown(client, world: Estimation
     assert "no person matches" in run.outputs["error"]
     assert client.get(reverse("estimation:run", args=[run.pk])).status_code == 200
     assert client.get(reverse("estimation:runs")).status_code == 200
+
+
+def _run_with_table(base: EstimationRun, by_stratum: dict[str, dict[str, int]]) -> EstimationRun:
+    """A run like ``base`` (same owner, lists, method and compartments) estimated from another table."""
+    table = [
+        {"stratum": [sex] if sex else [], "pattern": p, "count": n}
+        for sex, counts in by_stratum.items()
+        for p, n in counts.items()
+    ]
+    inputs = {**base.inputs, "table": table, "strata": base.inputs["strata"] if "" not in by_stratum else []}
+    return estimation_run_save(
+        actor=base.owner,
+        inputs=inputs,
+        outputs=compute(inputs),
+        compartment_ids=list(base.compartment_ids),
+    )
+
+
+def test_an_estimate_is_withheld_with_its_documented_count(client, world: EstimationWorld) -> None:
+    _job, base = _submit(client, world.analyst, _form(world, strata=["sex"]))
+    # Women: 71 people. Men: 4 and a third stratum of 9: too few to show, so their counts are withheld together.
+    run = _run_with_table(
+        base,
+        {
+            "F": PATTERNS["F"],
+            "M": {"111": 1, "110": 1, "101": 1, "011": 1},
+            "X": {"111": 2, "110": 2, "101": 2, "011": 2, "100": 1},
+        },
+    )
+    parts = {p["key"]: p for p in run.outputs["parts"]}
+    assert set(parts) == {"F", "M", "X"} and parts["X"]["estimate"] is not None, run.outputs
+    colleague = world.user(Role.ANALYST, ("alpha", "beta"), username="colleague")
+    client.force_login(colleague)
+    context = client.get(reverse("estimation:run", args=[run.pk])).context
+    rows = {r["label"]: r for r in context["strata_results"]}
+    mark = pages.WITHHELD_MARK
+    assert len(rows) == 3
+    assert rows["Female"]["estimate"] == pages.number(parts["F"]["estimate"])
+    for label in [label for label in rows if label != "Female"]:
+        assert rows[label]["observed"] == rows[label]["estimate"] == rows[label]["interval"] == mark
+    assert [p["part"]["key"] for p in context["parts"]] == ["F"]  # no model table of a withheld stratum
+    assert context["estimate"] == pages.number(
+        run.estimate
+    )  # the total's count (84) is shown, so is its estimate
+    html = _text(client.get(reverse("estimation:run", args=[run.pk])))
+    assert "its estimate, interval, models and plot are withheld" in html
+    assert "Male" not in context["plots"]["interval"] and "Female" in context["plots"]["interval"]
+    models = reverse("estimation:models", args=[run.pk])
+    assert client.get(models, {"part": 0}).status_code == 200
+    assert client.get(models, {"part": 1}).status_code == client.get(models, {"part": 2}).status_code == 404
+    # The owner holds every compartment the counts come from: everything is shown.
+    client.force_login(world.analyst)
+    owner = client.get(reverse("estimation:run", args=[run.pk])).context
+    assert all(r["estimate"] != mark for r in owner["strata_results"]) and len(owner["parts"]) == 3
+    assert not owner["shown"].some_withheld
+    assert client.get(models, {"part": 1}).status_code == 200
+
+
+def test_the_estimate_of_a_run_of_a_few_people_is_withheld_everywhere(client, world: EstimationWorld) -> None:
+    _job, base = _submit(client, world.analyst, _form(world))
+    run = _run_with_table(base, {"": {"111": 1, "110": 1, "101": 1, "011": 1}})
+    assert run.estimate is not None, run.outputs
+    colleague = world.user(Role.ANALYST, ("alpha", "beta"), username="colleague")
+    client.force_login(colleague)
+    mark = pages.WITHHELD_MARK
+    context = client.get(reverse("estimation:run", args=[run.pk])).context
+    assert context["observed"] == "<5" and context["estimate"] == context["interval"] == mark
+    assert context["se"] is None and context["parts"] == [] and context["plots"] == {}
+    assert "withheld from this reader" in context["citation"]
+    assert not shows(pages.number(run.estimate), context["citation"])
+    assert client.get(reverse("estimation:plot", args=[run.pk, "interval"])).status_code == 404
+    assert client.get(reverse("estimation:models", args=[run.pk]), {"part": 0}).status_code == 404
+    listed = {item["run"].pk: item for item in client.get(reverse("estimation:runs")).context["items"]}
+    assert listed[run.pk]["estimate"] == listed[run.pk]["interval"] == mark
+    assert listed[base.pk]["estimate"] == pages.number(base.estimate)
+    client.force_login(world.analyst)
+    listed = {item["run"].pk: item for item in client.get(reverse("estimation:runs")).context["items"]}
+    assert listed[run.pk]["estimate"] == pages.number(run.estimate)
