@@ -39,6 +39,13 @@ class StaleDraft(DraftError):
     """The draft was saved from another page since this page loaded it."""
 
 
+class DraftGone(DraftError):
+    """The page names a draft the user no longer has: submitted or discarded elsewhere, or expired.
+
+    Raised for another user's draft too, with the same message: whether it exists is not told.
+    """
+
+
 def fields_of(data: QueryDict) -> dict[str, list[str]]:
     """Return the form's fields as typed, without the bookkeeping ones (token, action, draft number)."""
     return {k: [str(v) for v in data.getlist(k)] for k in data if k not in _NOT_SAVED}
@@ -90,7 +97,13 @@ def draft_fields(draft: IntakeDraft) -> dict[str, list[str]]:
 
 
 def draft_open(*, user: Any, draft: IntakeDraft, request: Any = None) -> dict[str, list[str]]:
-    """Return the draft's fields, auditing that its owner opened it (it holds identifying values)."""
+    """Return the draft's fields, auditing that its owner opened it (it holds identifying values).
+
+    Opening a draft counts as using it: its time to expiry starts again, so that it is not deleted (by
+    :func:`drafts_expire`) while its owner works on it before the first save.
+    """
+    draft.updated_at = timezone.now()
+    IntakeDraft.objects.filter(pk=draft.pk).update(updated_at=draft.updated_at)
     audit_record(
         actor=user,
         action=AuditAction.RECORD_VIEWED,
@@ -118,7 +131,7 @@ def draft_save(
     not a conflict: its fields are the newer ones).
 
     Raises:
-        Http404: ``draft_id`` is not one of the user's drafts.
+        DraftGone: ``draft_id`` is not one of the user's drafts (any more).
         StaleDraft: another page saved the draft since this one loaded or last saved it.
         DraftError: the fields are too large to keep.
     """
@@ -134,8 +147,14 @@ def draft_save(
             details={"via": "intake"},
         )
         return draft
-    draft = draft_for_owner(user, draft_id)
-    draft = IntakeDraft.objects.select_for_update().get(pk=draft.pk)
+    try:
+        pk = int(draft_id)
+    except (TypeError, ValueError):
+        raise DraftGone("no such draft") from None
+    # Locked: a concurrent save of the same draft waits for this one, and an expiry that deleted it is seen.
+    draft = IntakeDraft.objects.select_for_update().filter(pk=pk, owner_id=user.pk).first()
+    if draft is None:
+        raise DraftGone("no such draft")
     if revision not in (None, "") and str(revision) != str(draft.revision):
         if not page or _doc(draft).get("page") != page:
             raise StaleDraft("saved elsewhere")
@@ -176,8 +195,8 @@ def drafts_expire(now: datetime | None = None) -> int:
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.HAVEN_DRAFT_DAYS)
     expiring = IntakeDraft.objects.filter(updated_at__lt=cutoff)
-    # Looked at first outside a transaction: on SQLite a transaction takes the write lock at once, and most
-    # calls (each listing of drafts) find nothing to delete.
+    # Looked at first, before a transaction of its own: on SQLite a transaction takes the write lock at once,
+    # and most calls (each listing of drafts) find nothing to delete.
     if not expiring.exists():
         return 0
     with transaction.atomic():

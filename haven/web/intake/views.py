@@ -221,6 +221,22 @@ def _post(request: HttpRequest) -> HttpResponse:
             )
         )
         return _render(request, testimony, draft=None, show_errors=True, status=409)
+    except drafts.DraftGone:
+        # Submitted or discarded in another window, or expired: what was typed here is kept as a new draft. A
+        # submit stops there, as the testimony may already have been submitted from the other window.
+        draft = drafts.draft_save(
+            user=request.user, fields=fields, page=request.POST.get("page", "")[:40], request=request
+        )
+        messages.warning(
+            request,
+            _(
+                "The draft this page was saving no longer exists: it was submitted or discarded in another window, "
+                "or deleted after %(days)s days without a save. What you typed is kept as this new draft; check "
+                "“My drafts” and the records before you submit it."
+            )
+            % {"days": settings.HAVEN_DRAFT_DAYS},
+        )
+        return redirect(reverse("web:intake_draft", args=[draft.pk]) + (f"#{anchor}" if anchor else ""))
     except drafts.DraftError:
         testimony = Testimony(request.user, drafts.as_querydict(fields))
         testimony.errors.append(_("The form is too large to keep as a draft: split the testimony in two."))
@@ -290,10 +306,17 @@ def autosave(request: HttpRequest) -> HttpResponse:
             _("Not saved: this draft was saved from another window. Open it again from “My drafts”."),
             False,
         )
+    except drafts.DraftGone:
+        message, ok = (
+            _(
+                "Not saved: this draft no longer exists (it was submitted or discarded, or deleted after "
+                "%(days)s days without a save). Press “Save draft” to keep what is on this page as a new draft."
+            )
+            % {"days": settings.HAVEN_DRAFT_DAYS},
+            False,
+        )
     except drafts.DraftError:
         message, ok = _("Not saved: the form is too large to keep as a draft."), False
-    except Http404:
-        message, ok = _("Not saved: this draft no longer exists (it was submitted or discarded)."), False
     response = render(
         request,
         "web/_intake_state.html",

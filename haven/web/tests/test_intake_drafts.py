@@ -16,6 +16,7 @@ from haven.accounts.models import CompartmentGrant, Role, User
 from haven.accounts.tests.personas import PASSWORD
 from haven.audit.models import AuditAction, AuditEntry
 from haven.lib.testing.leaks import shows
+from haven.records.models import Event
 from haven.web.intake import drafts
 from haven.web.models import IntakeDraft
 from haven.web.tests.stories import Story, story
@@ -162,6 +163,10 @@ def test_it_finds_persons_without_javascript(client, s: Story) -> None:
     assert "Chosen:" in html and "리설주" in html
 
 
+def _text(response) -> str:  # type: ignore[no-untyped-def]
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
 def _age(draft: IntakeDraft, days: float) -> None:
     # An update, not save(): save() would set updated_at to now.
     IntakeDraft.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - timedelta(days=days))
@@ -220,3 +225,43 @@ def test_the_worker_expires_drafts_at_its_start(s: Story, settings) -> None:  # 
     call_command("worker", "--once", stdout=out)
     assert not IntakeDraft.objects.exists()
     assert "Upkeep 'expire intake drafts': 1." in out.getvalue()
+
+
+def test_opening_a_draft_starts_its_time_to_expiry_again(client, s: Story, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HAVEN_DRAFT_DAYS = 30
+    doc = s.world.users[Role.DOCUMENTER]
+    draft = drafts.draft_save(user=doc, fields={"event-0-title": ["a"]})
+    _age(draft, 29.9)
+    client.force_login(doc)
+    assert client.get(reverse("web:intake_draft", args=[draft.pk])).status_code == 200
+    assert drafts.drafts_expire(now=timezone.now() + timedelta(days=1)) == 0
+    assert IntakeDraft.objects.filter(pk=draft.pk).exists()
+
+
+@pytest.mark.parametrize("action", ["save", "submit"])
+def test_a_page_whose_draft_is_gone_keeps_what_was_typed_as_a_new_draft(
+    client, s: Story, action: str
+) -> None:  # type: ignore[no-untyped-def]
+    doc = s.world.users[Role.DOCUMENTER]
+    client.force_login(doc)
+    client.post(reverse("web:intake"), {**form_data(s), "action": "save"})
+    gone = IntakeDraft.objects.get(owner=doc)
+    gone_pk = gone.pk
+    drafts.draft_discard(user=doc, draft=gone)  # as another window, or the expiry, would
+    events = Event.objects.count()
+    data = {**form_data(s), "draft": gone_pk, "revision": 1, "event-0-title": "typed after", "action": action}
+    response = client.post(reverse("web:intake"), data, follow=True)
+    new = IntakeDraft.objects.get(owner=doc)
+    assert new.pk != gone_pk and "typed after" in new.data
+    assert response.redirect_chain[-1][0] == reverse("web:intake_draft", args=[new.pk])
+    page = _text(response)
+    assert "The draft this page was saving no longer exists" in page and "typed after" in page
+    assert Event.objects.count() == events  # a submit stops: the other window may have submitted it already
+    # Another user's draft number is refused the same way, without showing or touching that draft.
+    other = User.objects.create_user("second-documenter", password=PASSWORD, role=Role.DOCUMENTER)
+    with pytest.raises(drafts.DraftGone):
+        drafts.draft_save(user=other, fields={"event-0-title": ["x"]}, draft_id=new.pk, revision=1)
+    with pytest.raises(drafts.DraftGone):
+        drafts.draft_save(user=doc, fields={"event-0-title": ["x"]}, draft_id="abc")
+    new.refresh_from_db()
+    assert "typed after" in new.data
