@@ -117,32 +117,39 @@ def count_shown(label: str) -> bool:
 class ResultsShown:
     """Which of a run's results a reader may see.
 
-    An estimate is printed only where its documented count is. An estimate and its interval start from the count
-    documented (the lower bound is at least that count, and for a few people the estimate is close to it), and the
-    model table and the trace of N come from the same cells, so printing them where the count reads "<5" or is
-    withheld would give the count back. The capture table's rules withhold a stratum's count together with at
-    least one other, so the difference between the shown estimates does not give back a withheld stratum alone.
+    Everything estimated from a stratum is a function of its cells: its estimate, interval and standard error, its
+    model table (deviance, AIC and BIC to three decimals), its trace of N, even which model won and what the
+    estimator said. Trying each value from 1 to 4 for a cell printed "<5" against those figures finds the one that
+    fits. So a reader who may not see small counts sees a stratum's results only where every count of that
+    stratum is printed as it is, and the whole run's (its total, trace, chosen model and messages) only where
+    every stratum's are.
     """
 
-    total: bool  # the run's own estimate, interval, standard error and trace of N
-    withheld_strata: frozenset[str] = frozenset()
+    everything: bool
+    shown_strata: frozenset[str] = frozenset()
 
     def part(self, key: str | None) -> bool:
-        """Whether the results of part ``key`` are shown (None: the part of a run without strata)."""
-        return self.total if key is None else key not in self.withheld_strata
+        """Whether the results of part ``key`` are shown (None: the one part of a run without strata)."""
+        return self.everything or (key is not None and key in self.shown_strata)
 
     @property
-    def some_withheld(self) -> bool:
-        return not self.total or bool(self.withheld_strata)
+    def total(self) -> bool:
+        """Whether the run's own results are shown: its total, interval, standard error, trace and messages."""
+        return self.everything
 
 
 def results_shown(table: dict[str, Any], exact: bool) -> ResultsShown:
     """Return which results go with the counts that ``table`` (from :func:`capture_table`) prints."""
     if exact:
-        return ResultsShown(total=True)
+        return ResultsShown(everything=True)
+    shown = frozenset(
+        key
+        for i, key in enumerate(table["keys"])
+        if count_shown(table["column_total_list"][i])
+        and all(count_shown(row.cells[i]) for row in table["rows"])
+    )
     return ResultsShown(
-        total=count_shown(table["total"]),
-        withheld_strata=frozenset(k for k, label in table["column_totals"].items() if not count_shown(label)),
+        everything=count_shown(table["total"]) and shown == frozenset(table["keys"]), shown_strata=shown
     )
 
 
@@ -237,10 +244,13 @@ def citation(run: EstimationRun, url: str, observed_label: str, shown: ResultsSh
         org = run.organisation
         who = org.name_ko if _ko() and org.name_ko else org.name_en
     if run.method == Method.LOGLINEAR:
-        how = gettext("log-linear model %(model)s selected by %(criterion)s") % {
-            "model": out.get("model") or gettext("per stratum"),
-            "criterion": run.inputs["settings"]["criterion"].upper(),
-        }
+        criterion = run.inputs["settings"]["criterion"].upper()
+        how = (
+            gettext("log-linear model %(model)s selected by %(criterion)s")
+            % {"model": out.get("model") or gettext("per stratum"), "criterion": criterion}
+            if shown.total
+            else gettext("log-linear models selected by %(criterion)s") % {"criterion": criterion}
+        )
     else:
         how = gettext("LCMCR, seed %(seed)s") % {"seed": run.seed}
     if run.estimate is None:
@@ -294,15 +304,25 @@ def strata_results(
             "index": index,
             "label": labels.label(values_of[key]) if key in values_of else key,
             "observed": table["column_totals"].get(key, "–"),
-            "status": _status_text(part.get("status", "")),
-            "lists": ", ".join(part.get("lists", [])),
-            "warnings": part.get("warnings", []),
             "withheld": not shown.part(key),
         }
         if row["withheld"]:
-            row.update(estimate=WITHHELD_MARK, interval=WITHHELD_MARK, model=None, rhat=None, ess=None)
+            # Which lists have captures, and whether a model could be fitted, come from the cells too.
+            row.update(
+                estimate=WITHHELD_MARK,
+                interval=WITHHELD_MARK,
+                model=None,
+                rhat=None,
+                ess=None,
+                status=WITHHELD_MARK,
+                lists=WITHHELD_MARK,
+                warnings=[],
+            )
         else:
             row.update(
+                status=_status_text(part.get("status", "")),
+                lists=", ".join(part.get("lists", [])),
+                warnings=part.get("warnings", []),
                 estimate=number(part.get("estimate")),
                 interval=_interval(part.get("lower"), part.get("upper"), part.get("estimate")),
                 model=part.get("model"),
@@ -414,8 +434,10 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
         "interval_label": gettext("%(level)s%% interval")
         % {"level": number(100 * (out.get("level") or 0.95))},
         "observed": table["total"],
-        "rhat": number(out.get("rhat"), 3) if out.get("rhat") is not None else None,
-        "ess": number(out.get("ess")) if out.get("ess") is not None else None,
+        "rhat": number(out.get("rhat"), 3) if out.get("rhat") is not None and shown.total else None,
+        "ess": number(out.get("ess")) if out.get("ess") is not None and shown.total else None,
+        "chosen_model": out.get("model") if shown.total else None,
+        "warnings": out.get("warnings", []) if shown.total else [],
         "table": table,
         "withheld_mark": WITHHELD_MARK,
         "lists": [list_name(item) for item in inputs["lists"]],
@@ -447,7 +469,7 @@ def shown_for_run(run: EstimationRun, exact: bool) -> ResultsShown:
     """Return which of ``run``'s results a reader with ``exact`` counts or not may see (for the runs list and the
     model tables, which do not print the capture table)."""
     if exact:
-        return ResultsShown(total=True)
+        return ResultsShown(everything=True)
     return results_shown(
         capture_table(run, exact, StratumLabels(run.inputs["strata"], run.inputs["table"])), exact
     )

@@ -89,3 +89,15 @@ def test_a_run_of_a_few_people_prints_only_that_there_are_fewer_than_five() -> N
     assert pages.observed_label(run, exact=True) == "3"
     empty = EstimationRun(inputs={"table": [], "lists": LISTS, "strata": []})
     assert pages.observed_label(empty, exact=False) == "0"
+
+
+def test_results_go_with_every_count_of_their_stratum() -> None:
+    run = _run({"F": WOMEN, "M": MEN})
+    shown = pages.results_shown(_table(run, exact=False), exact=False)
+    # Men's total (21) is printed, but their 1 and 8 are withheld: their estimate would tell them apart.
+    assert shown.part("F") and not shown.part("M") and not shown.part(None) and not shown.total
+    assert not shown.part("not a stratum")  # an unknown key is withheld, not shown
+    assert pages.results_shown(_table(run, exact=True), exact=True).part("M")
+    assert pages.shown_for_run(run, exact=False) == shown
+    every = _run({"F": WOMEN, "M": {"11": 5, "10": 12, "01": 0}})
+    assert pages.results_shown(_table(every, exact=False), exact=False).total

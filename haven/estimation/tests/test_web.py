@@ -327,13 +327,15 @@ def _run_with_table(base: EstimationRun, by_stratum: dict[str, dict[str, int]]) 
     )
 
 
-def test_an_estimate_is_withheld_with_its_documented_count(client, world: EstimationWorld) -> None:
+def test_an_estimate_is_withheld_wherever_a_count_it_comes_from_is(client, world: EstimationWorld) -> None:
     _job, base = _submit(client, world.analyst, _form(world, strata=["sex"]))
-    # Women: 71 people. Men: 4 and a third stratum of 9: too few to show, so their counts are withheld together.
+    # Women: every count 0 or at least 5. Men: 4 people and a third stratum of 9, too few to show: their counts
+    # are withheld, and so are their results and the total's (it is the sum of all three).
+    women = {"111": 10, "110": 7, "101": 5, "100": 22, "011": 6, "010": 16, "001": 14}
     run = _run_with_table(
         base,
         {
-            "F": PATTERNS["F"],
+            "F": women,
             "M": {"111": 1, "110": 1, "101": 1, "011": 1},
             "X": {"111": 2, "110": 2, "101": 2, "011": 2, "100": 1},
         },
@@ -347,15 +349,19 @@ def test_an_estimate_is_withheld_with_its_documented_count(client, world: Estima
     mark = pages.WITHHELD_MARK
     assert len(rows) == 3
     assert rows["Female"]["estimate"] == pages.number(parts["F"]["estimate"])
+    assert rows["Female"]["interval"] != mark and rows["Female"]["lists"] != mark
     for label in [label for label in rows if label != "Female"]:
-        assert rows[label]["observed"] == rows[label]["estimate"] == rows[label]["interval"] == mark
+        row = rows[label]
+        assert row["observed"] == row["estimate"] == row["interval"] == row["lists"] == row["status"] == mark
+        assert row["warnings"] == []
     assert [p["part"]["key"] for p in context["parts"]] == ["F"]  # no model table of a withheld stratum
-    assert context["estimate"] == pages.number(
-        run.estimate
-    )  # the total's count (84) is shown, so is its estimate
+    assert context["estimate"] == context["interval"] == mark and context["se"] is None
+    assert context["warnings"] == [] and context["chosen_model"] is None
+    assert "withheld from this reader" in context["citation"]
     html = _text(client.get(reverse("estimation:run", args=[run.pk])))
-    assert "its estimate, interval, models and plot are withheld" in html
+    assert "An estimate is shown to you only where every count it comes from is" in html
     assert "Male" not in context["plots"]["interval"] and "Female" in context["plots"]["interval"]
+    assert "Total" not in context["plots"]["interval"]
     models = reverse("estimation:models", args=[run.pk])
     assert client.get(models, {"part": 0}).status_code == 200
     assert client.get(models, {"part": 1}).status_code == client.get(models, {"part": 2}).status_code == 404
@@ -363,8 +369,22 @@ def test_an_estimate_is_withheld_with_its_documented_count(client, world: Estima
     client.force_login(world.analyst)
     owner = client.get(reverse("estimation:run", args=[run.pk])).context
     assert all(r["estimate"] != mark for r in owner["strata_results"]) and len(owner["parts"]) == 3
-    assert not owner["shown"].some_withheld
+    assert owner["shown"].total and owner["estimate"] == pages.number(run.estimate)
     assert client.get(models, {"part": 1}).status_code == 200
+
+
+def test_a_stratum_with_a_small_cell_is_withheld_though_its_total_is_shown(
+    client, world: EstimationWorld
+) -> None:
+    # The test world's women number 71, but two of their counts are 3 and 4: their estimate and model table
+    # would tell which (3, 4) it is, so they are withheld from a reader who sees "<5".
+    _job, run = _submit(client, world.analyst, _form(world, strata=["sex"]))
+    colleague = world.user(Role.ANALYST, ("alpha", "beta"), username="colleague")
+    client.force_login(colleague)
+    context = client.get(reverse("estimation:run", args=[run.pk])).context
+    assert context["table"]["column_total_list"] == ["71", "62"]
+    assert [r["estimate"] for r in context["strata_results"]] == [pages.WITHHELD_MARK] * 2
+    assert context["parts"] == [] and "interval" not in context["plots"]
 
 
 def test_the_estimate_of_a_run_of_a_few_people_is_withheld_everywhere(client, world: EstimationWorld) -> None:
