@@ -170,6 +170,9 @@ def test_a_queued_job_with_a_live_thread_or_outside_the_demo_is_not_started_agai
         holder.join()
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED
+    services.cancel(job, user=user)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and not services.restart_orphaned(job, now=later)
 
 
 def test_the_progress_page_starts_again_a_job_left_queued(client, analyst, monkeypatch) -> None:  # type: ignore[no-untyped-def]

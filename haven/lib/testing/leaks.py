@@ -4,6 +4,10 @@ A plain ``secret not in text`` fails now and then for no leak at all: a birth ye
 inside a timestamp's microseconds ("17:27:06.619845Z"), an HMAC's hex digits or a CSRF token. A secret
 shows only where it stands on its own: not run together with other ASCII letters or digits on either side.
 Hangul is not a boundary, so "최예린님" still shows "최예린".
+
+What it cannot see: a secret written run together with digits or letters ("19840315" for 1984, "born%201984"
+in a URL), or in other characters (full-width "１９８４"). Check such forms, where a page may write them, with
+their own secret.
 """
 
 from __future__ import annotations
