@@ -91,7 +91,7 @@ HAVEN_RECOUNT_YIELD_SECONDS = envint("HAVEN_RECOUNT_YIELD_SECONDS", 0 if HAVEN_M
 # tests read them afresh, as each test has its own reference data.
 HAVEN_CHOICES_KEPT_SECONDS = int(envstr("HAVEN_CHOICES_KEPT_SECONDS", "0" if HAVEN_MODE == "test" else "60"))
 
-# Intake drafts hold identifying values typed in and not yet submitted: one not saved for this many days is
+# Intake drafts hold identifying values typed in and not yet submitted: one neither saved nor opened for this many days is
 # deleted (haven.web.intake.drafts.drafts_expire), so forgotten drafts do not pile up.
 HAVEN_DRAFT_DAYS = envint("HAVEN_DRAFT_DAYS", 30)
 if HAVEN_DRAFT_DAYS < 1:

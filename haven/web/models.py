@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from haven.crypto.fields import EncryptedTextField
 
@@ -59,13 +60,16 @@ class IntakeDraft(models.Model):
 
     A draft holds names and other identifying values typed in, so the form's content is kept only
     encrypted (JSON in ``data``); nothing else about it is in clear, not even a title. Only its owner ever
-    reads it. Submitting the testimony or discarding the draft deletes it.
+    reads it. Submitting the testimony or discarding the draft deletes it, and so does leaving it unused for
+    ``HAVEN_DRAFT_DAYS`` days.
     """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     data = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Last saved or opened by its owner: a draft unused for HAVEN_DRAFT_DAYS is deleted (drafts.drafts_expire).
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Incremented on every save: an autosave from a page older than the last save is refused, so that a
     # second tab left open cannot silently overwrite newer work.
     revision = models.PositiveIntegerField(default=1)

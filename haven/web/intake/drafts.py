@@ -4,7 +4,7 @@ A draft is the form's raw fields (every value a string, as posted), so that anyt
 Haven cannot read yet, is kept exactly. Saving audits nothing (it happens at every change of a field);
 creating, opening and discarding a draft are audited, without its content.
 
-A draft not saved for ``HAVEN_DRAFT_DAYS`` days is deleted (:func:`drafts_expire`): by the worker every hour,
+A draft neither saved nor opened for ``HAVEN_DRAFT_DAYS`` days is deleted (:func:`drafts_expire`): by the worker every hour,
 and whenever a documenter lists their drafts or starts a new one, so that an instance without a worker (the
 demo) expires them too.
 """
@@ -102,8 +102,8 @@ def draft_open(*, user: Any, draft: IntakeDraft, request: Any = None) -> dict[st
     Opening a draft counts as using it: its time to expiry starts again, so that it is not deleted (by
     :func:`drafts_expire`) while its owner works on it before the first save.
     """
-    draft.updated_at = timezone.now()
-    IntakeDraft.objects.filter(pk=draft.pk).update(updated_at=draft.updated_at)
+    draft.used_at = timezone.now()
+    IntakeDraft.objects.filter(pk=draft.pk).update(used_at=draft.used_at)
     audit_record(
         actor=user,
         action=AuditAction.RECORD_VIEWED,
@@ -160,7 +160,8 @@ def draft_save(
             raise StaleDraft("saved elsewhere")
     draft.data = text
     draft.revision += 1
-    draft.save(update_fields=["data", "revision", "updated_at"])
+    draft.used_at = timezone.now()
+    draft.save(update_fields=["data", "revision", "updated_at", "used_at"])
     return draft
 
 
@@ -184,17 +185,17 @@ def drafts_of(user: Any) -> list[IntakeDraft]:
 
 def kept_until(draft: IntakeDraft) -> datetime:
     """When the draft is deleted if it is not saved again before."""
-    return draft.updated_at + timedelta(days=settings.HAVEN_DRAFT_DAYS)
+    return draft.used_at + timedelta(days=settings.HAVEN_DRAFT_DAYS)
 
 
 @upkeep("expire intake drafts")
 def drafts_expire(now: datetime | None = None) -> int:
-    """Delete every user's drafts not saved for ``HAVEN_DRAFT_DAYS`` days; return how many.
+    """Delete every user's drafts neither saved nor opened for ``HAVEN_DRAFT_DAYS`` days; return how many.
 
     Each deletion is audited as the system's, with the draft's owner, never its content.
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.HAVEN_DRAFT_DAYS)
-    expiring = IntakeDraft.objects.filter(updated_at__lt=cutoff)
+    expiring = IntakeDraft.objects.filter(used_at__lt=cutoff)
     # Looked at first, before a transaction of its own: on SQLite a transaction takes the write lock at once,
     # and most calls (each listing of drafts) find nothing to delete.
     if not expiring.exists():

@@ -231,7 +231,7 @@ def _post(request: HttpRequest) -> HttpResponse:
             request,
             _(
                 "The draft this page was saving no longer exists: it was submitted or discarded in another window, "
-                "or deleted after %(days)s days without a save. What you typed is kept as this new draft; check "
+                "or deleted after %(days)s days unused. What you typed is kept as this new draft; check "
                 "“My drafts” and the records before you submit it."
             )
             % {"days": settings.HAVEN_DRAFT_DAYS},
@@ -310,7 +310,7 @@ def autosave(request: HttpRequest) -> HttpResponse:
         message, ok = (
             _(
                 "Not saved: this draft no longer exists (it was submitted or discarded, or deleted after "
-                "%(days)s days without a save). Press “Save draft” to keep what is on this page as a new draft."
+                "%(days)s days unused). Press “Save draft” to keep what is on this page as a new draft."
             )
             % {"days": settings.HAVEN_DRAFT_DAYS},
             False,

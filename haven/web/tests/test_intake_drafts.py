@@ -168,8 +168,9 @@ def _text(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def _age(draft: IntakeDraft, days: float) -> None:
-    # An update, not save(): save() would set updated_at to now.
-    IntakeDraft.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - timedelta(days=days))
+    # An update, not save(): save() would set the times to now.
+    then = timezone.now() - timedelta(days=days)
+    IntakeDraft.objects.filter(pk=draft.pk).update(updated_at=then, used_at=then)
 
 
 def test_it_deletes_every_users_drafts_not_saved_for_the_kept_days_and_audits_it_without_content(
@@ -191,7 +192,7 @@ def test_it_deletes_every_users_drafts_not_saved_for_the_kept_days_and_audits_it
     listing = client.get(reverse("web:intake_drafts")).content.decode()
     assert list(IntakeDraft.objects.values_list("pk", flat=True)) == [kept.pk]
     assert f'id="resume-{kept.pk}"' in listing and "오래된 초안" not in listing
-    assert "not saved for 30 days is deleted" in listing
+    assert "neither saved nor opened for 30 days is deleted" in listing
     kept.refresh_from_db()
     assert timezone.localtime(drafts.kept_until(kept)).strftime("%Y-%m-%d %H:%M") in listing
     entries = AuditEntry.objects.filter(action=AuditAction.RECORD_DELETED, target_type="web.intakedraft")
@@ -233,9 +234,12 @@ def test_opening_a_draft_starts_its_time_to_expiry_again(client, s: Story, setti
     draft = drafts.draft_save(user=doc, fields={"event-0-title": ["a"]})
     _age(draft, 29.9)
     client.force_login(doc)
+    saved = IntakeDraft.objects.get(pk=draft.pk).updated_at
     assert client.get(reverse("web:intake_draft", args=[draft.pk])).status_code == 200
     assert drafts.drafts_expire(now=timezone.now() + timedelta(days=1)) == 0
-    assert IntakeDraft.objects.filter(pk=draft.pk).exists()
+    opened = IntakeDraft.objects.get(pk=draft.pk)
+    assert opened.updated_at == saved  # "Last saved" still says when it was saved
+    assert drafts.drafts_expire(now=timezone.now() + timedelta(days=30.1)) == 1
 
 
 @pytest.mark.parametrize("action", ["save", "submit"])
