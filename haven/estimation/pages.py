@@ -138,18 +138,16 @@ class ResultsShown:
         return self.everything
 
 
-def results_shown(table: dict[str, Any], exact: bool) -> ResultsShown:
-    """Return which results go with the counts that ``table`` (from :func:`capture_table`) prints."""
-    if exact:
-        return ResultsShown(everything=True)
+def results_shown(keys: list[str], protected: ProtectedTable) -> ResultsShown:
+    """Return which results go with the counts of ``protected`` (columns: the strata ``keys``), as printed for a
+    reader who may not see small counts."""
     shown = frozenset(
         key
-        for i, key in enumerate(table["keys"])
-        if count_shown(table["column_total_list"][i])
-        and all(count_shown(row.cells[i]) for row in table["rows"])
+        for key, cells, total in zip(keys, protected.cells, protected.column_totals, strict=True)
+        if count_shown(total) and all(count_shown(c) for c in cells)
     )
     return ResultsShown(
-        everything=count_shown(table["total"]) and shown == frozenset(table["keys"]), shown_strata=shown
+        everything=count_shown(protected.total) and shown == frozenset(keys), shown_strata=shown
     )
 
 
@@ -253,10 +251,10 @@ def citation(run: EstimationRun, url: str, observed_label: str, shown: ResultsSh
         )
     else:
         how = gettext("LCMCR, seed %(seed)s") % {"seed": run.seed}
-    if run.estimate is None:
-        result = gettext("no estimate (%(reason)s)") % {"reason": RunStatus(run.status).label}
-    elif not shown.total:
+    if not shown.total:
         result = gettext("an estimate withheld from this reader (too few documented people to show)")
+    elif run.estimate is None:
+        result = gettext("no estimate (%(reason)s)") % {"reason": RunStatus(run.status).label}
     else:
         result = gettext("estimated total %(estimate)s (%(level)s%% interval %(lower)s–%(upper)s)") % {
             "estimate": number(run.estimate),
@@ -364,8 +362,14 @@ def plots_for(run: EstimationRun, labels: StratumLabels, shown: ResultsShown) ->
         svgs["interval"] = plots.interval_chart(
             rows,
             title=gettext("Estimated number of people, with %(level)s%% intervals") % {"level": level},
-            description=gettext(
-                "Estimate (dot) and interval (line) for each stratum and for the total; run %(number)s."
+            description=(
+                gettext(
+                    "Estimate (dot) and interval (line) for each stratum and for the total; run %(number)s."
+                )
+                if shown.total
+                else gettext(
+                    "Estimate (dot) and interval (line) for each stratum whose counts are shown; run %(number)s."
+                )
             )
             % {"number": run.number},
             value_label=gettext("People (documented and undocumented)"),
@@ -413,7 +417,7 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
     inputs, out = run.inputs, run.outputs
     labels = StratumLabels(inputs["strata"], inputs["table"])
     table = capture_table(run, exact, labels)
-    shown = results_shown(table, exact)
+    shown = shown_for_run(run, exact)
     strata_names = dict(STRATA_CHOICES)
     act_type = inputs["filters"].get("act_type")
     parts = out.get("parts", [])
@@ -423,7 +427,8 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
         "exact": exact,
         "out": out,
         "settings": inputs["settings"],
-        "status_text": RunStatus(run.status).label,
+        # Whether a model could be fitted comes from the counts too.
+        "status_text": RunStatus(run.status).label if shown.total else gettext("withheld"),
         "shown": shown,
         "estimate": number(out.get("estimate")) if shown.total else WITHHELD_MARK,
         "interval": _interval(out.get("lower"), out.get("upper"), out.get("estimate"))
@@ -466,10 +471,8 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
 
 
 def shown_for_run(run: EstimationRun, exact: bool) -> ResultsShown:
-    """Return which of ``run``'s results a reader with ``exact`` counts or not may see (for the runs list and the
-    model tables, which do not print the capture table)."""
+    """Return which of ``run``'s results a reader with ``exact`` counts or not may see."""
     if exact:
         return ResultsShown(everything=True)
-    return results_shown(
-        capture_table(run, exact, StratumLabels(run.inputs["strata"], run.inputs["table"])), exact
-    )
+    keys, _patterns, columns = _columns(run)
+    return results_shown(keys, protected_counts(columns, exact=False))

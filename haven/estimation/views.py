@@ -46,12 +46,12 @@ def run_list(request: HttpRequest) -> HttpResponse:
     items = []
     for run in page:
         exact = shows_small_counts(request.user, run)
-        observed = pages.observed_label(run, exact)
-        shown = exact or pages.count_shown(observed)  # the estimate goes with its count (pages.ResultsShown)
+        shown = pages.shown_for_run(run, exact).total  # as on the run page (pages.ResultsShown)
         items.append(
             {
                 "run": run,
-                "observed": observed,
+                "observed": pages.observed_label(run, exact),
+                "status": run.get_status_display() if shown else pages.WITHHELD_MARK,
                 "estimate": pages.number(run.estimate) if shown else pages.WITHHELD_MARK,
                 "interval": pages.run_interval(run) if shown else pages.WITHHELD_MARK,
             }

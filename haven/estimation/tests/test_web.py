@@ -385,6 +385,20 @@ def test_a_stratum_with_a_small_cell_is_withheld_though_its_total_is_shown(
     assert context["table"]["column_total_list"] == ["71", "62"]
     assert [r["estimate"] for r in context["strata_results"]] == [pages.WITHHELD_MARK] * 2
     assert context["parts"] == [] and "interval" not in context["plots"]
+    assert context["estimate"] == pages.WITHHELD_MARK and context["status_text"] == "withheld"
+    # The runs list withholds it too.
+    listed = {item["run"].pk: item for item in client.get(reverse("estimation:runs")).context["items"]}
+    assert (
+        listed[run.pk]["estimate"]
+        == listed[run.pk]["interval"]
+        == listed[run.pk]["status"]
+        == pages.WITHHELD_MARK
+    )
+    client.force_login(world.analyst)
+    listed = {item["run"].pk: item for item in client.get(reverse("estimation:runs")).context["items"]}
+    assert (
+        listed[run.pk]["estimate"] == pages.number(run.estimate) and listed[run.pk]["status"] == "estimated"
+    )
 
 
 def test_the_estimate_of_a_run_of_a_few_people_is_withheld_everywhere(client, world: EstimationWorld) -> None:

@@ -165,6 +165,23 @@ def draft_save(
     return draft
 
 
+def draft_lock(*, user: Any, draft: IntakeDraft) -> None:
+    """Lock the user's ``draft`` until the caller's transaction ends (its testimony is being submitted); Django
+    refuses select_for_update outside a transaction.
+
+    A second request submitting the same draft (a double click, another window) waits here, then finds it gone,
+    instead of recording the testimony twice.
+
+    Raises:
+        DraftGone: the draft was submitted or discarded meanwhile.
+    """
+    if (
+        IntakeDraft.objects.select_for_update().filter(pk=draft.pk, owner_id=user.pk).only("pk").first()
+        is None
+    ):
+        raise DraftGone("no such draft")
+
+
 @transaction.atomic
 def draft_discard(*, user: Any, draft: IntakeDraft, reason: str = "discarded", request: Any = None) -> None:
     """Delete a draft (discarded, or its testimony submitted): what it held is not kept anywhere else."""
@@ -184,7 +201,7 @@ def drafts_of(user: Any) -> list[IntakeDraft]:
 
 
 def kept_until(draft: IntakeDraft) -> datetime:
-    """When the draft is deleted if it is not saved again before."""
+    """When the draft is deleted if it is neither saved nor opened again before."""
     return draft.used_at + timedelta(days=settings.HAVEN_DRAFT_DAYS)
 
 

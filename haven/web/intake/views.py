@@ -222,21 +222,7 @@ def _post(request: HttpRequest) -> HttpResponse:
         )
         return _render(request, testimony, draft=None, show_errors=True, status=409)
     except drafts.DraftGone:
-        # Submitted or discarded in another window, or expired: what was typed here is kept as a new draft. A
-        # submit stops there, as the testimony may already have been submitted from the other window.
-        draft = drafts.draft_save(
-            user=request.user, fields=fields, page=request.POST.get("page", "")[:40], request=request
-        )
-        messages.warning(
-            request,
-            _(
-                "The draft this page was saving no longer exists: it was submitted or discarded in another window, "
-                "or deleted after %(days)s days unused. What you typed is kept as this new draft; check "
-                "“My drafts” and the records before you submit it."
-            )
-            % {"days": settings.HAVEN_DRAFT_DAYS},
-        )
-        return redirect(reverse("web:intake_draft", args=[draft.pk]) + (f"#{anchor}" if anchor else ""))
+        return _kept_as_new_draft(request, fields, anchor)
     except drafts.DraftError:
         testimony = Testimony(request.user, drafts.as_querydict(fields))
         testimony.errors.append(_("The form is too large to keep as a draft: split the testimony in two."))
@@ -251,6 +237,24 @@ def _post(request: HttpRequest) -> HttpResponse:
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
+def _kept_as_new_draft(request: HttpRequest, fields: dict[str, list[str]], anchor: str = "") -> HttpResponse:
+    """The page's draft is gone (submitted or discarded in another window, or expired): keep what was typed here
+    as a new draft. Nothing is submitted, as the testimony may already have been, from the other window."""
+    draft = drafts.draft_save(
+        user=request.user, fields=fields, page=request.POST.get("page", "")[:40], request=request
+    )
+    messages.warning(
+        request,
+        _(
+            "The draft this page was saving no longer exists: it was submitted or discarded in another window, "
+            "or deleted after %(days)s days unused. What you typed is kept as this new draft; check "
+            "“My drafts” and the records before you submit it."
+        )
+        % {"days": settings.HAVEN_DRAFT_DAYS},
+    )
+    return redirect(reverse("web:intake_draft", args=[draft.pk]) + (f"#{anchor}" if anchor else ""))
+
+
 def _submit(request: HttpRequest, draft: IntakeDraft, fields: dict[str, list[str]]) -> HttpResponse:
     testimony = Testimony(request.user, drafts.as_querydict(fields))
     testimony_input = None
@@ -263,6 +267,7 @@ def _submit(request: HttpRequest, draft: IntakeDraft, fields: dict[str, list[str
     if testimony_input is not None:
         try:
             with transaction.atomic():
+                drafts.draft_lock(user=request.user, draft=draft)
                 result = testimony_create(actor=request.user, testimony=testimony_input)
                 for event in result.events:
                     event_text_sync(event)  # searchable at once (the save signal does it too)
@@ -271,6 +276,8 @@ def _submit(request: HttpRequest, draft: IntakeDraft, fields: dict[str, list[str
             testimony.add_service_errors(error)
         except WriteRefused:
             testimony.errors.append(_("You may not record testimonies in this compartment at this level."))
+        except drafts.DraftGone:
+            return _kept_as_new_draft(request, fields)
         else:
             messages.success(
                 request,

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from haven.audit.models import AuditAction, AuditEntry
 from haven.lib.testing.leaks import shows
 from haven.records.models import Event
 from haven.web.intake import drafts
+from haven.web.intake import forms as intake_forms
 from haven.web.models import IntakeDraft
 from haven.web.tests.stories import Story, story
 from haven.web.tests.test_intake import NARRATIVE, form_data
@@ -269,3 +271,37 @@ def test_a_page_whose_draft_is_gone_keeps_what_was_typed_as_a_new_draft(
         drafts.draft_save(user=doc, fields={"event-0-title": ["x"]}, draft_id="abc")
     new.refresh_from_db()
     assert "typed after" in new.data
+
+
+def test_a_draft_submitted_meanwhile_from_another_window_is_not_recorded_twice(
+    client, s: Story, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    doc = s.world.users[Role.DOCUMENTER]
+    client.force_login(doc)
+    client.post(reverse("web:intake"), {**form_data(s), "action": "save"})
+    draft = IntakeDraft.objects.get(owner=doc)
+    to_input = intake_forms.Testimony.to_input
+
+    def submitted_meanwhile(self):  # type: ignore[no-untyped-def]
+        # The other window's submit commits after this request saved the draft and before it records the testimony.
+        IntakeDraft.objects.filter(pk=draft.pk).delete()
+        return to_input(self)
+
+    monkeypatch.setattr(intake_forms.Testimony, "to_input", submitted_meanwhile)
+    events = Event.objects.count()
+    data = {**form_data(s), "draft": draft.pk, "revision": 1, "action": "submit"}
+    response = client.post(reverse("web:intake"), data, follow=True)
+    assert Event.objects.count() == events
+    kept = IntakeDraft.objects.get(owner=doc)
+    assert response.redirect_chain[-1][0] == reverse("web:intake_draft", args=[kept.pk])
+    assert "The draft this page was saving no longer exists" in _text(response)
+
+
+def test_only_its_owner_locks_a_draft(s: Story) -> None:
+    doc = s.world.users[Role.DOCUMENTER]
+    draft = drafts.draft_save(user=doc, fields={"event-0-title": ["a"]})
+    other = User.objects.create_user("second-documenter", role=Role.DOCUMENTER)
+    with transaction.atomic():
+        drafts.draft_lock(user=doc, draft=draft)
+        with pytest.raises(drafts.DraftGone):
+            drafts.draft_lock(user=other, draft=draft)
