@@ -5,8 +5,8 @@ Small counts go through :func:`haven.analytics.disclosure.protect_table`, the ru
 uses: each stratum's column is a partition of its total, the strata totals a partition of the documented
 total. A withheld count is printed as :data:`WITHHELD_MARK`, whatever it holds.
 
-Estimates follow their counts (:func:`results_shown`): where the documented count of a stratum, or of the whole
-run, is not printed, neither is anything estimated from it.
+Estimates follow their counts (:class:`ResultsShown`): where any count of a stratum is not printed as it is,
+nothing estimated from that stratum is printed either, nor anything of the whole run.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ A draft is the form's raw fields (every value a string, as posted), so that anyt
 Haven cannot read yet, is kept exactly. Saving audits nothing (it happens at every change of a field);
 creating, opening and discarding a draft are audited, without its content.
 
-A draft neither saved nor opened for ``HAVEN_DRAFT_DAYS`` days is deleted (:func:`drafts_expire`): by the worker every hour,
-and whenever a documenter lists their drafts or starts a new one, so that an instance without a worker (the
-demo) expires them too.
+A draft neither saved nor opened for ``HAVEN_DRAFT_DAYS`` days is deleted (:func:`drafts_expire`): by the
+worker every hour, and whenever a documenter lists their drafts or starts a new one, so that an instance without
+a worker (the demo) expires them too.
 """
 
 from __future__ import annotations
@@ -219,8 +219,9 @@ def drafts_expire(now: datetime | None = None) -> int:
         return 0
     with transaction.atomic():
         # Locked, so that a save racing the expiry either lands first (and the draft is kept, being no longer
-        # old) or waits and then finds the draft gone.
-        expired = list(expiring.select_for_update().only("pk", "owner_id"))
+        # old) or waits and then finds the draft gone. In the order of their keys, so that two expiries at once
+        # wait for each other instead of deadlocking.
+        expired = list(expiring.select_for_update().order_by("pk").only("pk", "owner_id"))
         audit_records(
             actor=None,
             action=AuditAction.RECORD_DELETED,
