@@ -6,7 +6,7 @@ Apps register their runners and upkeep when they are imported (in ready()).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from haven.jobs.progress import Progress
@@ -15,6 +15,8 @@ Runner = Callable[[Any, dict[str, Any], "Progress"], dict[str, Any]]
 """runner(owner, params, progress) -> result: runs with the owner's permissions; raises JobError for users."""
 
 _RUNNERS: dict[str, Runner] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 Upkeep = Callable[[], int]
 """upkeep() -> how many things it did (e.g. expired drafts deleted); runs as the system, not as a user."""
@@ -26,14 +28,20 @@ class JobError(Exception):
     """A failure to show the user as it is (it must say what and where, and carry no sensitive value)."""
 
 
-def register(kind: str) -> Callable[[Runner], Runner]:
-    def decorator(runner: Runner) -> Runner:
-        if _RUNNERS.get(kind, runner) is not runner:
-            raise ValueError(f"job kind {kind!r} is registered twice")
-        _RUNNERS[kind] = runner
-        return runner
+def _registrar(table: dict[str, F], what: str, name: str) -> Callable[[F], F]:
+    """A decorator adding its function to ``table`` under ``name``; a second function for one name is an error."""
+
+    def decorator(function: F) -> F:
+        if table.get(name, function) is not function:
+            raise ValueError(f"{what} {name!r} is registered twice")
+        table[name] = function
+        return function
 
     return decorator
+
+
+def register(kind: str) -> Callable[[Runner], Runner]:
+    return _registrar(_RUNNERS, "job kind", kind)
 
 
 def runner_for(kind: str) -> Runner:
@@ -49,14 +57,7 @@ def kinds() -> list[str]:
 
 def upkeep(name: str) -> Callable[[Upkeep], Upkeep]:
     """Register ``name``'s function for the worker to run at its start and every hour after."""
-
-    def decorator(task: Upkeep) -> Upkeep:
-        if _UPKEEP.get(name, task) is not task:
-            raise ValueError(f"upkeep {name!r} is registered twice")
-        _UPKEEP[name] = task
-        return task
-
-    return decorator
+    return _registrar(_UPKEEP, "upkeep", name)
 
 
 def upkeep_tasks() -> dict[str, Upkeep]:
