@@ -206,13 +206,20 @@ def capture_table(run: EstimationRun, exact: bool, labels: StratumLabels) -> dic
         "total": protected.total,
         "list_totals": list_totals,
         "pooled": exact and stratified,
+        "shown": _shown(keys, protected, exact),
     }
 
 
-def observed_label(run: EstimationRun, exact: bool) -> str:
-    """Return the run's observed total as the run page prints it for this reader (for the runs list)."""
-    _keys, _patterns, columns = _columns(run)
-    return protected_counts(columns, exact=exact).total if columns else "0"
+def _shown(keys: list[str], protected: ProtectedTable, exact: bool) -> ResultsShown:
+    return ResultsShown(everything=True) if exact else results_shown(keys, protected)
+
+
+def observed_and_shown(run: EstimationRun, exact: bool) -> tuple[str, ResultsShown]:
+    """Return the run's documented total as the run page prints it for this reader, and which of the run's
+    results go with its counts (for the runs list and the model tables, which do not print the table)."""
+    keys, _patterns, columns = _columns(run)
+    protected = protected_counts(columns, exact=exact)
+    return protected.total, _shown(keys, protected, exact)
 
 
 def model_page(part: dict[str, Any], page_number: Any) -> Page:
@@ -417,7 +424,7 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
     inputs, out = run.inputs, run.outputs
     labels = StratumLabels(inputs["strata"], inputs["table"])
     table = capture_table(run, exact, labels)
-    shown = shown_for_run(run, exact)
+    shown = table["shown"]
     strata_names = dict(STRATA_CHOICES)
     act_type = inputs["filters"].get("act_type")
     parts = out.get("parts", [])
@@ -468,11 +475,3 @@ def run_page(run: EstimationRun, *, exact: bool, url: str) -> dict[str, Any]:
         "reruns": list(run.reruns.order_by("pk").values_list("pk", flat=True)),
         "versions": inputs.get("versions", {}),
     }
-
-
-def shown_for_run(run: EstimationRun, exact: bool) -> ResultsShown:
-    """Return which of ``run``'s results a reader with ``exact`` counts or not may see."""
-    if exact:
-        return ResultsShown(everything=True)
-    keys, _patterns, columns = _columns(run)
-    return results_shown(keys, protected_counts(columns, exact=False))

@@ -46,11 +46,12 @@ def run_list(request: HttpRequest) -> HttpResponse:
     items = []
     for run in page:
         exact = shows_small_counts(request.user, run)
-        shown = pages.shown_for_run(run, exact).total  # as on the run page (pages.ResultsShown)
+        observed, results = pages.observed_and_shown(run, exact)
+        shown = results.total  # as on the run page (pages.ResultsShown)
         items.append(
             {
                 "run": run,
-                "observed": pages.observed_label(run, exact),
+                "observed": observed,
                 "status": run.get_status_display() if shown else pages.WITHHELD_MARK,
                 "estimate": pages.number(run.estimate) if shown else pages.WITHHELD_MARK,
                 "interval": pages.run_interval(run) if shown else pages.WITHHELD_MARK,
@@ -106,7 +107,7 @@ def run_models(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValueError, IndexError):
         raise Http404("No such table.") from None
     # A model table is withheld with its stratum's count, as on the run page (pages.ResultsShown).
-    shown = pages.shown_for_run(run, shows_small_counts(request.user, run))
+    _observed, shown = pages.observed_and_shown(run, shows_small_counts(request.user, run))
     if not part.get("models") or not shown.part(part.get("key")):
         raise Http404("No such table.")
     context = {"run": run, "index": index, "page": pages.model_page(part, request.GET.get("page"))}

@@ -57,7 +57,7 @@ def test_other_readers_see_the_shared_rules_with_withheld_counts_marked() -> Non
     assert table["column_total_list"] == ["42", "21"] and table["total"] == "63"
     assert table["list_totals"] is None and not table["pooled"]
     assert all(row.total is None for row in table["rows"])  # type: ignore[attr-defined]
-    assert pages.observed_label(run, exact=False) == "63"
+    assert pages.observed_and_shown(run, exact=False)[0] == "63"
     expected = protect_table([[30, 12, 0], [1, 12, 8]])
     assert table["column_total_list"] == list(expected.column_totals)
 
@@ -74,7 +74,7 @@ def test_a_stratum_of_fewer_than_ten_people_is_withheld_with_a_companion_total()
         EstimationRun(inputs=run.inputs, outputs={"parts": [{"key": k} for k in table["keys"]]}),
         pages.StratumLabels(["sex"], run.inputs["table"]),
         table,
-        pages.shown_for_run(run, exact=False),
+        pages.observed_and_shown(run, exact=False)[1],
     )
     assert [s["observed"] for s in strata] == ["42", mark, mark]
 
@@ -86,17 +86,17 @@ def test_a_run_of_a_few_people_prints_only_that_there_are_fewer_than_five() -> N
     table = pages.capture_table(run, False, pages.StratumLabels([], run.inputs["table"]))
     assert table["total"] == "<5" and table["column_total_list"] == ["<5"]
     assert _cells(table) == [[pages.WITHHELD_MARK]]
-    assert pages.observed_label(run, exact=True) == "3"
+    assert pages.observed_and_shown(run, exact=True)[0] == "3"
     empty = EstimationRun(inputs={"table": [], "lists": LISTS, "strata": []})
-    assert pages.observed_label(empty, exact=False) == "0"
+    assert pages.observed_and_shown(empty, exact=False)[0] == "0"
 
 
 def test_results_go_with_every_count_of_their_stratum() -> None:
     run = _run({"F": WOMEN, "M": MEN})
-    shown = pages.shown_for_run(run, exact=False)
+    shown = pages.observed_and_shown(run, exact=False)[1]
     # Men's total (21) is printed, but their 1 and 8 are withheld: their estimate would tell them apart.
     assert shown.part("F") and not shown.part("M") and not shown.part(None) and not shown.total
     assert not shown.part("not a stratum")  # an unknown key is withheld, not shown
-    assert pages.shown_for_run(run, exact=True).part("M")
+    assert pages.observed_and_shown(run, exact=True)[1].part("M")
     every = _run({"F": WOMEN, "M": {"11": 5, "10": 12, "01": 0}})
-    assert pages.shown_for_run(every, exact=False).total
+    assert pages.observed_and_shown(every, exact=False)[1].total
