@@ -152,9 +152,7 @@ def draft_save(
     except (TypeError, ValueError):
         raise DraftGone("no such draft") from None
     # Locked: a concurrent save of the same draft waits for this one, and an expiry that deleted it is seen.
-    draft = IntakeDraft.objects.select_for_update().filter(pk=pk, owner_id=user.pk).first()
-    if draft is None:
-        raise DraftGone("no such draft")
+    draft = _locked(user, pk)
     if revision not in (None, "") and str(revision) != str(draft.revision):
         if not page or _doc(draft).get("page") != page:
             raise StaleDraft("saved elsewhere")
@@ -175,11 +173,15 @@ def draft_lock(*, user: Any, draft: IntakeDraft) -> None:
     Raises:
         DraftGone: the draft was submitted or discarded meanwhile.
     """
-    if (
-        IntakeDraft.objects.select_for_update().filter(pk=draft.pk, owner_id=user.pk).only("pk").first()
-        is None
-    ):
+    _locked(user, draft.pk)
+
+
+def _locked(user: Any, pk: int) -> IntakeDraft:
+    """The user's draft ``pk``, locked until the transaction ends; DraftGone if the user has no such draft."""
+    draft = IntakeDraft.objects.select_for_update().filter(pk=pk, owner_id=user.pk).first()
+    if draft is None:
         raise DraftGone("no such draft")
+    return draft
 
 
 @transaction.atomic
